@@ -1,0 +1,3 @@
+from kuangquan_cli.cli import main
+
+main()

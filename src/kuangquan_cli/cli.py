@@ -1,0 +1,52 @@
+"""The ``kq`` command line: parses options and calls the library, nothing more.
+
+Each sub-command lives in ``kuangquan_cli.commands``; the library is imported inside the
+command so that ``kq --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from kuangquan_cli.commands.common import CONTEXT
+from kuangquan_cli.commands.schema import schema
+from kuangquan_cli.commands.validate import validate
+from kuangquan_cli.errors import KqError
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="kuangquan-cli", message="kq %(version)s")
+@click.option("--debug", is_flag=True, help="出错时显示完整的错误堆栈（用于报告问题）")
+def cli(debug: bool) -> None:
+    """kq：盘活矿业权台账校验、汇总与周报工具。"""
+
+
+cli.add_command(validate)
+cli.add_command(schema)
+
+
+def main() -> None:
+    """Entry point: user errors become one Chinese line and exit 2; ``--debug`` shows tracebacks."""
+    debug = "--debug" in sys.argv[1:] or os.environ.get("KQ_DEBUG") == "1"
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("已中断", err=True)
+        sys.exit(130)
+    except click.UsageError as exc:
+        click.echo(f"用法错误：{exc.format_message()}（用 kq --help 查看用法）", err=True)
+        sys.exit(2)
+    except KqError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # a bug: one line for the user, the traceback with --debug
+        if debug:
+            traceback.print_exc()
+        click.echo(f"内部错误：{type(exc).__name__}: {exc}（请加 --debug 重新运行并报告）", err=True)
+        sys.exit(2)

@@ -1,0 +1,39 @@
+"""``kq validate``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kuangquan_cli.commands.common import CONTEXT, as_of_date, emit_json, plan_option, week_options
+from kuangquan_cli.errors import KqError
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
+@click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
+@click.option("--sheet", help="指定台账所在的工作表名称")
+@plan_option
+@week_options
+def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None, plan_path: str | None,
+             week: int | None, year: int | None) -> None:
+    """校验一个或多个台账文件（.xlsx/.xlsm/.xls/.csv）。"""
+    from kuangquan_cli.plan import load_plan
+    from kuangquan_cli.validate import validate_files
+
+    plan = load_plan(plan_path)
+    report = validate_files(files, plan, as_of_date(plan.year, week, year), sheet)
+    if len(report.files) == 1 and not report.files[0].readable:
+        raise KqError(f"{report.files[0].file}：{report.files[0].file_findings[0].message}")
+    if fmt == "json":
+        emit_json(report.to_dict())
+    else:
+        from rich.console import Console
+
+        from kuangquan_cli.render_text import render_report
+
+        render_report(Console(), report, plan)
+    sys.exit(report.exit_code(strict))

@@ -1,0 +1,70 @@
+"""Findings (SPEC §7): every problem kq reports, with the cell it belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from kuangquan_cli.catalogue import CATALOGUE, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """What a rule found, before it is placed in a file: a code, the field, message context."""
+
+    code: str
+    field: str | None
+    ctx: dict[str, Any]
+
+
+def problem(code: str, field: str | None = None, **ctx: Any) -> Problem:
+    if code not in CATALOGUE:
+        raise KeyError(f"unknown finding code {code}")
+    return Problem(code, field, ctx)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    severity: Severity
+    file: str | None
+    sheet: str | None
+    row: int | None
+    column: str | None
+    cell: str | None
+    field: str | None
+    value: str | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+def make_finding(
+    code: str,
+    *,
+    file: str | None,
+    sheet: str | None = None,
+    row: int | None = None,
+    column: str | None = None,
+    field: str | None = None,
+    value: str | None = None,
+    **ctx: Any,
+) -> Finding:
+    entry = CATALOGUE[code]
+    return Finding(
+        code=code,
+        severity=entry.severity,
+        file=file,
+        sheet=sheet,
+        row=row,
+        column=column,
+        cell=f"{column}{row}" if column and row else None,
+        field=field,
+        value=value,
+        message=entry.message(value=value, **ctx),
+    )

@@ -1,0 +1,156 @@
+"""The rules that need more than one cell of a row (SPEC §2, §4–§6).
+
+A rule takes the parsed row and the file's context and yields problems; each problem names the
+field whose cell the office must correct. Rules are listed once in ``ROW_RULES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from kuangquan_cli.findings import Problem, problem
+from kuangquan_cli.identifiers import check_credit_code, check_licence, check_phone
+from kuangquan_cli.model import LedgerRow
+from kuangquan_cli.plan import Plan, PlanTask
+from kuangquan_cli.reference import procedures
+
+MIN_MEASURES_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    plan: Plan
+    as_of: date
+    file_city: str | None
+
+
+def derive_task(row: LedgerRow, plan: Plan) -> PlanTask | None:
+    """The plan task of a right, from its type, mineral class and exploration stage."""
+    if row.right_type is None or row.mineral_class is None:
+        return None
+    stage_ok = None if row.stage_ok is None else row.stage_ok == "是"
+    if row.right_type == "探矿权" and stage_ok is None:
+        return None
+    return plan.derive_task(row.right_type, row.mineral_class, stage_ok)
+
+
+def effective_task(row: LedgerRow, plan: Plan) -> PlanTask | None:
+    """The derived task, or the one the row states where it cannot be derived."""
+    derived = derive_task(row, plan)
+    if derived is None and row.task is not None:
+        return plan.task(row.task)
+    return derived
+
+
+def is_cannot_resume(row: LedgerRow) -> bool:
+    """One of the mines that cannot resume for mining conditions (the 166, outside the 1383)."""
+    return row.right_type == "采矿权" and row.status == "不具备条件"
+
+
+def _city(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+    if row.city and ctx.file_city and row.city != ctx.file_city:
+        yield problem("city.mismatch", "city", file_city=ctx.file_city)
+
+
+def _identifiers(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+    if row.licence_no:
+        yield from check_licence(row.licence_no, row.right_type, ctx.as_of.year)
+    if row.credit_code:
+        yield from check_credit_code(row.credit_code)
+    if row.phone:
+        yield from check_phone(row.phone)
+
+
+def _task(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+    if row.right_type == "探矿权" and row.stage_ok is None:
+        yield problem("value.required", "stage_ok", label="勘查程度是否达到转采要求", why="（探矿权必填）")
+    derived = derive_task(row, ctx.plan)
+    if derived is None:
+        return
+    if row.task is not None and row.task != derived.number:
+        yield problem(
+            "task.mismatch", "task", basis="矿业权类型、矿种类别和勘查程度", expected=derived.label
+        )
+    if row.lead_dept is not None and row.lead_dept != derived.lead_dept:
+        yield problem("lead_dept.mismatch", "lead_dept", task=derived.label, expected=derived.lead_dept)
+
+
+def _reason(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+    task = effective_task(row, ctx.plan)
+    special = ctx.plan.cannot_resume_reason
+    if is_cannot_resume(row):
+        if row.reason is None:
+            yield problem("value.required", "reason", label="原因分类", why=f"（不具备条件的采矿权应填{special}）")
+        elif row.reason != special:
+            yield problem("reason.cannot_resume", "reason", detail=f"进展状态为不具备条件的采矿权，原因应为{special}")
+        return
+    if row.reason == special:
+        yield problem(
+            "reason.cannot_resume", "reason", detail=f"{special}只用于进展状态为不具备条件的采矿权；请改正原因或进展状态"
+        )
+        return
+    if task is None:
+        return
+    if row.reason is None:
+        if not task.reason_optional:
+            yield problem("value.required", "reason", label="原因分类", why=f"（任务{task.label}必填）")
+    elif row.reason not in task.reasons:
+        yield problem("reason.not_allowed", "reason", task=task.label, allowed="、".join(task.reasons))
+
+
+def _procedures(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+    if row.reason == "缺少手续" and not row.missing:
+        yield problem("missing.required", "missing")
+    if row.mineral_class is None:
+        return
+    table = procedures()
+    for name in row.missing:
+        if table[name].department(row.mineral_class) is None:
+            yield problem("missing.not_applicable", "missing", mineral_class=row.mineral_class, item=name)
+
+
+def _own_reasons(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+    task = effective_task(row, ctx.plan)
+    allowed = task.own_reasons if task else []
+    if row.reason == "企业自身原因" and not row.own_reason:
+        yield problem("own_reason.required", "own_reason", allowed="、".join(allowed))
+    if task is None:
+        return
+    for name in row.own_reason:
+        if name not in allowed:
+            yield problem("own_reason.not_allowed", "own_reason", task=task.label, item=name, allowed="、".join(allowed) or "（本任务无）")
+
+
+def _measures(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+    task = effective_task(row, ctx.plan)
+    if task is None or not task.needs_measures or is_cannot_resume(row):
+        return
+    if row.measures is None:
+        yield problem("value.required", "measures", label="推进措施", why=f"（任务{task.label}须写明一矿一策）")
+    elif len(row.measures) < MIN_MEASURES_LENGTH:
+        yield problem("measures.too_short", "measures", length=len(row.measures))
+
+
+def _dates(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+    if row.status == "已完成" and row.done_date is None:
+        yield problem("status.done_without_date", "done_date")
+    if row.done_date is not None:
+        if row.status is not None and row.status != "已完成":
+            yield problem("status.date_without_done", "done_date", status=row.status)
+        if row.done_date > ctx.as_of:
+            yield problem("date.future", "done_date", as_of=ctx.as_of.isoformat())
+    if row.valid_from and row.valid_to and row.valid_to < row.valid_from:
+        yield problem("validity.order", "valid_to", valid_from=row.valid_from.isoformat())
+    if row.deadline and row.deadline > ctx.plan.goal_date:
+        yield problem("deadline.after_goal", "deadline", goal=ctx.plan.goal_date.isoformat())
+
+
+Rule = Callable[[LedgerRow, RuleContext], Iterable[Problem]]
+
+ROW_RULES: tuple[Rule, ...] = (_city, _identifiers, _task, _reason, _procedures, _own_reasons, _measures, _dates)
+
+
+def check_row(row: LedgerRow, ctx: RuleContext) -> list[Problem]:
+    return [found for rule in ROW_RULES for found in rule(row, ctx)]

@@ -1,0 +1,36 @@
+"""Cleaning of cell text, shared by every normaliser.
+
+Ledgers are typed by hand in Excel/WPS: full-width digits and letters, ideographic spaces,
+zero-width characters pasted from web pages and stray line breaks are all common.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"\s+")
+_TRAILING_HINT = re.compile(r"\([^()]*\)$")
+
+
+def clean(value: str) -> str:
+    """NFKC-normalise, drop zero-width characters, collapse whitespace runs, strip."""
+    text = unicodedata.normalize("NFKC", value.translate(_ZERO_WIDTH))
+    return _SPACES.sub(" ", text).strip()
+
+
+def key(value: str) -> str:
+    """A comparison key: cleaned, without any whitespace, case-folded."""
+    return _SPACES.sub("", clean(value)).casefold()
+
+
+def header_keys(value: str) -> tuple[str, ...]:
+    """Keys to look a header cell up by: as written, then without a trailing hint.
+
+    ``矿业权类型（采矿权/探矿权）`` is looked up as written first and then as ``矿业权类型``;
+    trying the full text first keeps ``有效期（起）`` apart from ``有效期（止）``.
+    """
+    full = key(value).strip("*※")
+    stripped = _TRAILING_HINT.sub("", full)
+    return (full,) if stripped == full or not stripped else (full, stripped)

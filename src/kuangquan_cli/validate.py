@@ -1,0 +1,247 @@
+"""``kq validate`` as a library: files in, findings and reconciliation out (reports as data)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kuangquan_cli.findings import Finding, Problem, make_finding
+from kuangquan_cli.layout import Layout, column_letter, find_layout
+from kuangquan_cli.model import LedgerRow
+from kuangquan_cli.normalize import to_text
+from kuangquan_cli.parse import RowParser
+from kuangquan_cli.plan import Plan
+from kuangquan_cli.reading import UnreadableFile, read_sheets
+from kuangquan_cli.reconcile import Counted, ReconRow, reconcile, reconciliation_findings
+from kuangquan_cli.reference import divisions, field_by_name, fields
+from kuangquan_cli.rules import RuleContext, check_row, effective_task, is_cannot_resume
+
+
+@dataclass
+class Record:
+    """One data row: where it is, what it says, what is wrong with it."""
+
+    row: int
+    model: LedgerRow
+    task: int | None
+    findings: list[Finding]
+
+    @property
+    def cannot_resume(self) -> bool:
+        return is_cannot_resume(self.model)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.is_error for f in self.findings)
+
+    def counted(self) -> Counted:
+        return Counted(self.task, self.model.reason, self.cannot_resume)
+
+
+@dataclass
+class FileResult:
+    path: Path
+    sheet: str | None = None
+    city: str | None = None
+    header_row: int | None = None
+    columns: dict[str, int] = field(default_factory=dict)
+    records: list[Record] = field(default_factory=list)
+    file_findings: list[Finding] = field(default_factory=list)
+    readable: bool = True
+
+    @property
+    def file(self) -> str:
+        return self.path.name
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.file_findings + [f for r in self.records for f in r.findings]
+
+    @property
+    def errors(self) -> int:
+        return sum(f.is_error for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(not f.is_error for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "city": self.city,
+            "header_row": self.header_row,
+            "rows": len(self.records),
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass
+class ValidationReport:
+    files: list[FileResult]
+    reconciliation: list[ReconRow]
+    region_findings: list[Finding]
+
+    @property
+    def errors(self) -> int:
+        return sum(f.errors for f in self.files) + sum(f.is_error for f in self.region_findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.warnings for f in self.files) + sum(not f.is_error for f in self.region_findings)
+
+    def exit_code(self, strict: bool = False) -> int:
+        return 1 if self.errors or (strict and self.warnings) else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": [f.to_dict() for f in self.files],
+            "summary": {
+                "files": len(self.files),
+                "rows": sum(len(f.records) for f in self.files),
+                "errors": self.errors,
+                "warnings": self.warnings,
+            },
+            "reconciliation": [r.to_dict() for r in self.reconciliation],
+            "findings": [f.to_dict() for f in self.region_findings],
+        }
+
+
+def city_named_in(text: str) -> str | None:
+    """The 盟市 a title line or file name names (full names first, then unambiguous short ones)."""
+    cities = divisions()
+    for city in cities.cities:
+        if city in text:
+            return city
+    for alias, candidates in cities.city_aliases.items():
+        if len(candidates) == 1 and len(alias) >= 2 and alias in text:
+            return candidates[0]
+    return None
+
+
+class _FileChecker:
+    """Checks the rows of one located ledger."""
+
+    def __init__(self, result: FileResult, layout: Layout, plan: Plan, as_of: date) -> None:
+        self.result = result
+        self.layout = layout
+        self.plan = plan
+        self.as_of = as_of
+
+    def locate(self, found: Problem, row: int | None, raw: dict[str, Any]) -> Finding:
+        col = self.layout.columns.get(found.field) if found.field else None
+        return make_finding(
+            found.code,
+            file=self.result.file,
+            sheet=self.layout.sheet.name,
+            row=row,
+            column=column_letter(col) if col is not None else None,
+            field=found.field,
+            value=to_text(raw.get(found.field)) or None if found.field else None,
+            **found.ctx,
+        )
+
+    def run(self) -> None:
+        rows = list(self.layout.data_rows())
+        file_city = self.result.city or _majority_city(rows)
+        self.result.city = file_city
+        parser = RowParser(file_city, frozenset(self.layout.columns))
+        ctx = RuleContext(self.plan, self.as_of, file_city)
+        for number, raw in rows:
+            values, problems = parser.parse(raw)
+            model = LedgerRow.model_validate(values)
+            problems += check_row(model, ctx)
+            task = effective_task(model, self.plan)
+            findings = [self.locate(p, number, raw) for p in problems]
+            self.result.records.append(Record(number, model, task.number if task else None, findings))
+        self._duplicate_licences()
+
+    def _duplicate_licences(self) -> None:
+        places: dict[str, list[Record]] = defaultdict(list)
+        for record in self.result.records:
+            if record.model.licence_no:
+                places[record.model.licence_no].append(record)
+        col = self.layout.columns.get("licence_no")
+        letter = column_letter(col) if col is not None else ""
+        for licence, records in places.items():
+            if len(records) < 2:
+                continue
+            where = "、".join(f"{letter}{r.row}" for r in records)
+            for record in records:
+                record.findings.append(
+                    make_finding(
+                        "licence.duplicate", file=self.result.file, sheet=self.layout.sheet.name, row=record.row,
+                        column=letter or None, field="licence_no", value=licence, count=len(records), places=where,
+                    )
+                )
+
+
+def _majority_city(rows: list[tuple[int, dict[str, Any]]]) -> str | None:
+    counts = Counter(
+        candidates[0]
+        for _, raw in rows
+        if len(candidates := divisions().city_candidates(to_text(raw.get("city")))) == 1
+    )
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _header_findings(result: FileResult, layout: Layout) -> list[Finding]:
+    sheet, row = layout.sheet.name, layout.header_row
+    found = []
+    for f in fields():
+        if f.required == "yes" and f.name not in layout.columns:
+            found.append(make_finding("header.missing_column", file=result.file, sheet=sheet, row=row, field=f.name, header=f.header))
+    for name, cols in layout.duplicates.items():
+        letters = "、".join(column_letter(c) for c in cols)
+        found.append(
+            make_finding(
+                "header.duplicate_column", file=result.file, sheet=sheet, row=row, column=column_letter(cols[1]),
+                field=name, header=field_by_name()[name].header, columns=letters, used=column_letter(cols[0]),
+            )
+        )
+    for col, text in layout.unknown:
+        found.append(make_finding("header.unknown_column", file=result.file, sheet=sheet, row=row, column=column_letter(col), value=to_text(text), header=to_text(text)))
+    return found
+
+
+def validate_file(path: str | Path, plan: Plan, as_of: date, sheet: str | None = None) -> FileResult:
+    """Read and check one ledger file. Unreadable files come back with a file-level finding."""
+    path = Path(path)
+    result = FileResult(path)
+    try:
+        sheets = read_sheets(path)
+    except UnreadableFile as exc:
+        result.readable = False
+        result.file_findings.append(make_finding(exc.code, file=result.file, **exc.ctx))
+        return result
+    layout = find_layout(sheets, sheet)
+    if layout is None:
+        reason = f"工作表「{sheet}」中没有台账表头" if sheet else "各工作表前 30 行中都没有台账表头"
+        if sheet and sheet not in {s.name for s in sheets}:
+            reason = f"没有名为「{sheet}」的工作表"
+        result.file_findings.append(make_finding("header.not_found", file=result.file, reason=reason))
+        return result
+    result.sheet, result.header_row, result.columns = layout.sheet.name, layout.header_row, layout.columns
+    result.city = city_named_in(layout.title_text()) or city_named_in(path.stem)
+    result.file_findings += _header_findings(result, layout)
+    _FileChecker(result, layout, plan, as_of).run()
+    return result
+
+
+def covers_region(results: Iterable[FileResult]) -> bool:
+    return {r.city for r in results if r.city} >= set(divisions().cities)
+
+
+def validate_files(
+    paths: Sequence[str | Path], plan: Plan, as_of: date, sheet: str | None = None
+) -> ValidationReport:
+    results = [validate_file(p, plan, as_of, sheet) for p in paths]
+    rows = reconcile((rec.counted() for r in results for rec in r.records), plan)
+    region = reconciliation_findings(rows, plan) if covers_region(results) else []
+    return ValidationReport(results, rows, region)
