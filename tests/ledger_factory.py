@@ -14,9 +14,9 @@ from kuangquan_cli.reference import fields
 HEADERS = [f.header for f in fields()]
 
 
-def credit_code(prefix: str = "91150602", body: str = "MA0MYGRT") -> str:
-    """A valid credit code (both check characters right) for a registering authority."""
-    first17 = prefix + body + org_check_char(body)
+def credit_code(prefix: str = "91150602", body: str = "MA0MYGRT", inner: str | None = None) -> str:
+    """A credit code whose final check character is right; the inner one too unless ``inner`` is given."""
+    first17 = prefix + body + (inner or org_check_char(body))
     return first17 + credit_check_char(first17)
 
 

@@ -1,0 +1,105 @@
+"""``kq validate`` and ``kq schema`` from the command line: output formats and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from kuangquan_cli.cli import cli
+from kuangquan_cli.validate import validate_files
+from ledger_factory import row, write_ledger
+
+from conftest import AS_OF
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def kq(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real entry point, as a user would, to see exactly what reaches the terminal."""
+    return subprocess.run([sys.executable, "-m", "kuangquan_cli", *args], capture_output=True, text=True)
+
+
+def test_json_equals_the_library_result(tmp_path, plan):
+    path = write_ledger(tmp_path / "包头市台账.xlsx", [row(), row(seq=2, licence_no="C1502002009051120016227", credit_code="91150602MA0MYGRT5X")])
+    result = run("validate", str(path), "--format", "json", "--week", "38")
+    assert result.exit_code == 1
+    expected = validate_files([path], plan, AS_OF).to_dict()
+    assert json.loads(result.output) == json.loads(json.dumps(expected, ensure_ascii=False, default=str))
+    data = json.loads(result.output)
+    assert set(data) >= {"files", "summary", "reconciliation"}
+    assert data["files"][0]["findings"][0] | {"message": None} == {
+        "code": "credit_code.check", "severity": "error", "file": "包头市台账.xlsx", "sheet": "台账", "row": 5,
+        "column": "J", "cell": "J5", "field": "credit_code", "value": "91150602MA0MYGRT5X", "message": None,
+    }
+    assert data["reconciliation"][0] == {"task": 1, "reason": None, "plan": 107, "ledger": 0, "diff": -107}
+
+
+def test_clean_file_exits_0_and_warnings_fail_only_when_strict(tmp_path):
+    clean = write_ledger(tmp_path / "a.xlsx", [row()])
+    assert run("validate", str(clean)).exit_code == 0
+    warned = write_ledger(tmp_path / "b.xlsx", [row(deadline="2023-06-30")])
+    assert run("validate", str(warned)).exit_code == 0
+    assert run("validate", str(warned), "--strict").exit_code == 1
+
+
+def test_text_output_names_file_cell_and_code(tmp_path):
+    path = write_ledger(tmp_path / "包头市台账.xlsx", [row(credit_code="91150602MA0MYGRT5X")])
+    out = run("validate", str(path)).output
+    assert "包头市台账.xlsx" in out and "J4" in out and "credit_code.check" in out and "最后一位应为 8" in out
+
+
+def test_unreadable_file_alone_exits_2_with_one_chinese_line(tmp_path):
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    proc = kq("validate", str(bad))
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "坏文件.xlsx" in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_unreadable_file_among_others_is_a_finding(tmp_path):
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_bytes(b"")
+    good = write_ledger(tmp_path / "好.xlsx", [row()])
+    result = run("validate", str(bad), str(good), "--format", "json")
+    assert result.exit_code == 1
+    files = json.loads(result.output)["files"]
+    assert files[0]["findings"][0]["code"] == "file.unreadable" and files[0]["findings"][0]["row"] is None
+    assert files[1]["errors"] == 0
+
+
+def test_bad_option_exits_2_in_chinese():
+    proc = kq("validate", "--format", "xml", "x.xlsx")
+    assert proc.returncode == 2 and proc.stderr.startswith("用法错误") and "Traceback" not in proc.stderr
+
+
+def test_sheet_option_picks_the_sheet(tmp_path):
+    path = write_ledger(tmp_path / "a.xlsx", [row()], extra_sheets=["说明"])
+    assert run("validate", str(path), "--sheet", "台账").exit_code == 0
+    missing = run("validate", str(path), "--sheet", "不存在", "--format", "json")
+    assert json.loads(missing.output)["files"][0]["findings"][0]["code"] == "header.not_found"
+
+
+def test_bad_plan_file_exits_2(tmp_path):
+    plan = tmp_path / "plan.toml"
+    from kuangquan_cli.resources import schema_file
+
+    plan.write_text(schema_file("plan-2022.toml").read_text(encoding="utf-8").replace("rights = 107", "rights = 108"),
+                    encoding="utf-8")
+    path = write_ledger(tmp_path / "a.xlsx", [row()])
+    proc = kq("validate", str(path), "--plan", str(plan))
+    assert proc.returncode == 2 and "不自洽" in proc.stderr and "108" in proc.stderr
+
+
+def test_schema_prints_fields_and_json_schema():
+    table = run("schema")
+    assert table.exit_code == 0 and "credit_code" in table.output and "许可证号" in table.output
+    schema = json.loads(run("schema", "--json").output)
+    assert "licence_no" in schema["properties"]
+    assert "开采条件限制" in json.dumps(schema, ensure_ascii=False)
