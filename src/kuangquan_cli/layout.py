@@ -61,27 +61,37 @@ class Layout:
     def data_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(Excel row number, field → raw cell) for every data row below the header."""
         columns = self.columns
-        header_fields = len(columns)
+        header = self.sheet.rows[self.header_index]
         for index in range(self.header_index + 1, len(self.sheet.rows)):
             row = self.sheet.rows[index]
-            texts = [t for t in (to_text(v) for v in row) if t]
-            if not texts or _is_note(texts) or _is_numbering(texts):
+            filled = [v for v in row if v != "" and v is not None]
+            if not filled or _is_note(filled) or _repeats_header(row, header, columns):
                 continue
-            if sum(_field_of(v) is not None for v in row) * 2 >= header_fields:
-                continue  # the header repeated (a printed page's header row)
             width = len(row)
             yield index + 1, {name: row[col] if col < width else "" for name, col in columns.items()}
 
 
-def _is_note(texts: list[str]) -> bool:
-    if any(_TOTAL_ROW.match(t.replace(" ", "")) for t in texts[:3]):
+def _repeats_header(row: list[Any], header: list[Any], columns: dict[str, int]) -> bool:
+    """The header printed again (a page's header row copied into the data)."""
+    same = sum(col < len(row) and row[col] == header[col] for col in columns.values())
+    return same * 2 >= len(columns)
+
+
+def _is_note(filled: list[Any]) -> bool:
+    """A 合计/小计 row, a 填表人/审核人 footer line, or the row of column numbers under the header."""
+    texts = [to_text(v).replace(" ", "") for v in filled[:3]]
+    if any(_TOTAL_ROW.match(t) for t in texts):
         return True
-    return len(texts) <= _FOOTER_MAX_CELLS and bool(_FOOTER.match(texts[0].replace(" ", "")))
+    if len(filled) <= _FOOTER_MAX_CELLS and _FOOTER.match(texts[0]):
+        return True
+    return _is_numbering(filled)
 
 
-def _is_numbering(texts: list[str]) -> bool:
+def _is_numbering(filled: list[Any]) -> bool:
     """The row of column numbers (1, 2, 3 …) that many forms print under the header."""
-    return len(texts) >= MIN_HEADER_FIELDS and texts == [str(n) for n in range(1, len(texts) + 1)]
+    if len(filled) < MIN_HEADER_FIELDS or to_text(filled[0]) != "1" or to_text(filled[-1]) != str(len(filled)):
+        return False
+    return [to_text(v) for v in filled] == [str(n) for n in range(1, len(filled) + 1)]
 
 
 def _layout_at(sheet: Sheet, index: int) -> Layout:

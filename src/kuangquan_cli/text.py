@@ -16,8 +16,9 @@ _TRAILING_HINT = re.compile(r"\([^()]*\)$")
 
 def clean(value: str) -> str:
     """NFKC-normalise, drop zero-width characters, collapse whitespace runs, strip."""
-    text = unicodedata.normalize("NFKC", value.translate(_ZERO_WIDTH))
-    return _SPACES.sub(" ", text).strip()
+    if not value.isascii():  # NFKC and the zero-width characters only concern non-ASCII text
+        value = unicodedata.normalize("NFKC", value.translate(_ZERO_WIDTH))
+    return " ".join(value.split())
 
 
 def key(value: str) -> str:
