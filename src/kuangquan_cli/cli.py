@@ -13,6 +13,7 @@ import traceback
 import click
 
 from kuangquan_cli.commands.common import CONTEXT
+from kuangquan_cli.commands.samples import samples
 from kuangquan_cli.commands.schema import schema
 from kuangquan_cli.commands.validate import validate
 from kuangquan_cli.errors import KqError
@@ -27,6 +28,7 @@ def cli(debug: bool) -> None:
 
 cli.add_command(validate)
 cli.add_command(schema)
+cli.add_command(samples)
 
 
 def main() -> None:
