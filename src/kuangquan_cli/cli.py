@@ -15,6 +15,7 @@ import click
 from kuangquan_cli.commands.common import CONTEXT
 from kuangquan_cli.commands.samples import samples
 from kuangquan_cli.commands.schema import schema
+from kuangquan_cli.commands.template import template
 from kuangquan_cli.commands.validate import validate
 from kuangquan_cli.errors import KqError
 
@@ -29,6 +30,7 @@ def cli(debug: bool) -> None:
 cli.add_command(validate)
 cli.add_command(schema)
 cli.add_command(samples)
+cli.add_command(template)
 
 
 def main() -> None:

@@ -16,14 +16,19 @@ from kuangquan_cli.errors import KqError
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
 @click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
 @click.option("--sheet", help="指定台账所在的工作表名称")
+@click.option("--annotate", is_flag=True, help="另存一份标注副本 <文件名>.校验.xlsx：错误标红、警告标黄、单元格批注，首页列出全部问题")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="标注副本的输出文件夹（默认与原文件同一文件夹）")
+@click.option("--force", is_flag=True, help="覆盖已存在的标注副本")
 @plan_option
 @week_options
-def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None, plan_path: str | None,
-             week: int | None, year: int | None) -> None:
+def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None, annotate: bool, out_dir: Path | None,
+             force: bool, plan_path: str | None, week: int | None, year: int | None) -> None:
     """校验一个或多个台账文件（.xlsx/.xlsm/.xls/.csv）。"""
     from kuangquan_cli.plan import load_plan
     from kuangquan_cli.validate import validate_files
 
+    if out_dir is not None and not annotate:
+        raise KqError("--out 需与 --annotate 一起使用")
     plan = load_plan(plan_path)
     report = validate_files(files, plan, as_of_date(plan.year, week, year), sheet)
     if len(report.files) == 1 and not report.files[0].readable:
@@ -36,4 +41,9 @@ def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None,
         from kuangquan_cli.render_text import render_report
 
         render_report(Console(), report, plan)
+    if annotate:
+        from kuangquan_cli.annotate import annotate_files
+
+        for written in annotate_files(report.files, out_dir, force):
+            click.echo(f"已写出标注副本：{written}", err=True)
     sys.exit(report.exit_code(strict))
