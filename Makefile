@@ -17,7 +17,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/kq validate sample_ledgers/*.xlsx || true
+	@echo "== 校验全区第 37 周台账（应无错误，且与方案底数一致）"
+	$(BIN)/kq validate --week 37 sample_ledgers/2022-W37/*.xlsx
+	@echo "== 校验几份带典型错误的台账（应逐一指出错误单元格）"
+	-$(BIN)/kq validate --week 38 sample_ledgers/flawed/*.xlsx sample_ledgers/flawed/*.csv
 
 test: install
 	$(BIN)/python -m pytest -q
