@@ -74,6 +74,10 @@ CODES: tuple[Code, ...] = (
     Code("phone.shape", _E, "联系电话格式错误", "联系电话「{value}」格式不对：{reason}"),
     # whole region
     Code("reconcile.diff", _W, "与方案底数不一致", "{label}：方案 {plan} 个，台账 {ledger} 个，差 {diff:+d}"),
+    # merging a week's inbox
+    Code("merge.missing_city", _E, "盟市未报送", "{city}本周没有可汇总的台账（未报送，或所报文件无法读取）"),
+    Code("merge.duplicate_city", _E, "盟市重复报送",
+         "{city}报送了 {count} 份台账（{files}），按 {first} 统计；本文件各行已放入待核实，请确认以哪一份为准"),
 )
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in CODES}

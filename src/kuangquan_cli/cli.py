@@ -13,6 +13,8 @@ import traceback
 import click
 
 from kuangquan_cli.commands.common import CONTEXT
+from kuangquan_cli.commands.history import history
+from kuangquan_cli.commands.merge import merge
 from kuangquan_cli.commands.samples import samples
 from kuangquan_cli.commands.schema import schema
 from kuangquan_cli.commands.template import template
@@ -31,6 +33,8 @@ cli.add_command(validate)
 cli.add_command(schema)
 cli.add_command(samples)
 cli.add_command(template)
+cli.add_command(merge)
+cli.add_command(history)
 
 
 def main() -> None:

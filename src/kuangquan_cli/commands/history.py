@@ -1,0 +1,30 @@
+"""``kq history``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from kuangquan_cli.commands.common import CONTEXT, emit_json
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="快照数据库，默认为环境变量 KQ_DB，否则为 ./kq.db")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
+def history(db_path: Path | None, fmt: str) -> None:
+    """列出数据库中已保存的各周汇总（行数、已汇总、待核实、文件数、汇总时间）。"""
+    from kuangquan_cli.store import Store, resolve_db_path
+
+    with Store(resolve_db_path(db_path)) as store:
+        weeks = store.weeks()
+    if fmt == "json":
+        emit_json({"weeks": [asdict(w) | {"label": w.label} for w in weeks]})
+        return
+    from rich.console import Console
+
+    from kuangquan_cli.render_merge import render_history
+
+    render_history(Console(), weeks)
