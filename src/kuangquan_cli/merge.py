@@ -296,13 +296,22 @@ def _region_order(source: SourceFile) -> tuple[int, str]:
     return (cities.index(city) if city in cities else len(cities)), source.file
 
 
+_CORRECTION_MARKERS = ("更正", "修正", "修改", "最新", "终版", "定稿")
+
+
+def _counts_first(source: SourceFile) -> tuple[bool, str]:
+    """A file named as a correction (``乌海市（更正）.xlsx``) is the one the 盟市 wants counted."""
+    return not any(marker in source.file for marker in _CORRECTION_MARKERS), source.file
+
+
 def _set_aside_duplicates(sources: list[SourceFile]) -> dict[str, list[str]]:
-    """A 盟市 sent more than once: the first file (by name) counts; the others' rows are flagged."""
+    """A 盟市 sent more than once: a file named as a correction counts, else the first by name;
+    the others' rows are flagged, so nothing is dropped and the office sees both files."""
     by_city: dict[str, list[SourceFile]] = defaultdict(list)
     for source in sources:
         if source.readable and source.result.city:
             by_city[source.result.city].append(source)
-    doubled = {city: group for city, group in by_city.items() if len(group) > 1}
+    doubled = {city: sorted(group, key=_counts_first) for city, group in by_city.items() if len(group) > 1}
     for city, group in doubled.items():
         names = "、".join(s.file for s in group)
         for source in group[1:]:
