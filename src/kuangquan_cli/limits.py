@@ -1,0 +1,417 @@
+"""How much kq reads from one file, and the checks that hold a file to it before it is parsed.
+
+A ledger is a few thousand rows: the whole region's fits in well under 1 MB. Files far past that
+are mistakes (a stray value typed in cell XFD1048576, photos pasted into the sheet) or crafted
+(zip bombs, XML entity bombs). The workbook parser, python-calamine, is Rust: when a file makes it
+allocate more than the machine has, the whole process aborts — no exception, no message, and in
+``kq merge`` no answer for the other files either. So every workbook is first inspected with the
+standard library, with memory bounded by these limits, and only then handed to calamine:
+
+- ``.xlsx``: sizes from the zip's central directory; then every XML part is inflated in chunks
+  (never more than its declared size, so a lying directory is caught too) and scanned for DTDs and
+  entities (Excel and WPS never write them), for the area the cells span (calamine allocates the
+  full rectangle) and for the shared-string count (calamine allocates that many slots up front);
+- ``.xls``: the compound-file header counts and stream sizes, then the BIFF records: password
+  (FILEPASS), shared-string count, DIMENSIONS and the area the cells span.
+
+Each limit has a default and an environment variable to change it (``KQ_MAX_FILE_MB=100 kq …``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import IO, Any
+
+from kuangquan_cli.errors import KqError
+
+_MB = 1 << 20
+#: Parts smaller than this may compress as well as they like: they cannot hurt.
+_RATIO_FLOOR = _MB
+_CHUNK = _MB
+#: No tag of a sheet's XML is anywhere near this long; a longer one is crafted.
+_MAX_TAG = _MB
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one file may hold. The defaults are 50–1000 times the largest real ledger."""
+
+    max_file_mb: float = 50.0
+    """Size of the file on disk (``KQ_MAX_FILE_MB``)."""
+    max_unzipped_mb: float = 200.0
+    """Total size of an .xlsx's parts once unzipped (``KQ_MAX_UNZIPPED_MB``)."""
+    max_ratio: float = 100.0
+    """How many times its compressed size a part over 1 MB may unzip to; real sheets: 10–20
+    (``KQ_MAX_RATIO``)."""
+    max_cells: int = 2_000_000
+    """Cells in the rectangles the sheets' contents span, added up (``KQ_MAX_CELLS``); also the
+    most shared strings and CSV cells."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """The defaults, with any ``KQ_MAX_*`` variable set in the environment applied."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = env_name(f.name)
+            text = environ.get(name, "").strip()
+            if not text:
+                continue
+            try:
+                value = int(text) if f.type == "int" else float(text)
+            except ValueError:
+                value = 0
+            if value <= 0:
+                raise KqError(f"环境变量 {name} 应为正数，现为「{text}」")
+            values[f.name] = value
+        return cls(**values)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * _MB)
+
+    @property
+    def max_unzipped_bytes(self) -> int:
+        return int(self.max_unzipped_mb * _MB)
+
+
+def env_name(limit: str) -> str:
+    """``max_file_mb`` → ``KQ_MAX_FILE_MB``."""
+    return f"KQ_{limit.upper()}"
+
+
+class UnreadableFile(KqError):
+    """A file kq cannot or will not read; ``code`` is the finding code to report it under."""
+
+    def __init__(self, code: str, message: str, **ctx: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.ctx = ctx
+
+
+def too_large(reason: str, limit: str) -> UnreadableFile:
+    """A ``file.too_large`` refusal that says which environment variable raises the limit."""
+    return UnreadableFile("file.too_large", reason, reason=f"{reason}（如确需读取，可设置环境变量 {env_name(limit)} 提高上限）")
+
+
+def _corrupt(detail: str) -> UnreadableFile:
+    return UnreadableFile("file.unreadable", detail, reason=f"文件已损坏，无法读取（{detail}）")
+
+
+def _mb(size: int) -> str:
+    return f"{size / _MB:.1f} MB"
+
+
+def check_file_size(size: int, limits: Limits) -> None:
+    if size > limits.max_file_bytes:
+        raise too_large(f"文件大小 {_mb(size)}，上限 {limits.max_file_mb:g} MB；台账通常不到 1 MB，请删除粘贴的图片或多余的工作表后另存",
+                         "max_file_mb")
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 16383 → XFD."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass
+class Extent:
+    """The rectangle calamine will allocate for one sheet: from its first to its last filled cell."""
+
+    top: int = 1 << 62
+    left: int = 1 << 62
+    bottom: int = -1
+    right: int = -1
+
+    def add(self, row: int, col: int) -> None:
+        self.top, self.bottom = min(self.top, row), max(self.bottom, row)
+        self.left, self.right = min(self.left, col), max(self.right, col)
+
+    @property
+    def cells(self) -> int:
+        return 0 if self.bottom < 0 else (self.bottom - self.top + 1) * (self.right - self.left + 1)
+
+    def far_cell(self) -> str:
+        return f"{column_letter(self.right)}{self.bottom + 1}"
+
+
+def check_extents(extents: list[Extent], limits: Limits) -> None:
+    """All sheets' rectangles together within ``max_cells`` (calamine may hold them all at once)."""
+    total = sum(e.cells for e in extents)
+    if total > limits.max_cells:
+        widest = max(extents, key=lambda e: e.cells)
+        raise too_large(
+            f"工作表内容延伸到 {widest.far_cell()}，共约 {total:,} 个单元格，上限 {limits.max_cells:,} 个；"
+            "可能在很远的单元格误填了内容，请在 Excel/WPS 中按 Ctrl+End 找到并删除后另存",
+            "max_cells",
+        )
+
+
+# --- .xlsx ---------------------------------------------------------------------------------
+
+_XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+_CELL_OR_ROW = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*?)(/?)>")
+_REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)(\d*)["']""")
+_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
+_SST_COUNT = re.compile(rb"<(?:[\w.-]+:)?sst\b[^>]*?\buniqueCount\s*=\s*[\"'](\d+)")
+_DTD = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+@dataclass
+class XmlScan:
+    """What the inspection of a workbook's XML found that the reader needs to know later."""
+
+    formulas: int = 0
+    extents: list[Extent] = field(default_factory=list)
+
+
+class _PartScanner:
+    """Scans one XML part chunk by chunk; only whole tags are scanned, the rest is carried over."""
+
+    def __init__(self, name: str, scan: XmlScan, limits: Limits) -> None:
+        self.name, self.scan, self.limits = name, scan, limits
+        self.extent = Extent()
+        scan.extents.append(self.extent)
+        self.carry = b""
+        self.row = -1
+        self.col = -1
+        self.columns: dict[bytes, int] = {}
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        data = self.carry + data
+        cut = len(data) if final else data.rfind(b"<")
+        if cut < 0:  # text only: no tag starts here
+            cut = len(data)
+        whole, self.carry = data[:cut], data[cut:]
+        if len(self.carry) > _MAX_TAG:
+            raise _corrupt(f"{self.name} 中有超长的 XML 标记")
+        if any(marker in whole for marker in _DTD):
+            raise UnreadableFile("file.unsupported", "dtd", kind="工作簿的 XML 中含有 DTD/实体声明，Excel 和 WPS 不会生成这种文件，为安全起见不予读取")
+        self.scan.formulas += len(_FORMULA.findall(whole))
+        for count in _SST_COUNT.findall(whole):
+            if int(count) > self.limits.max_cells:
+                raise too_large(f"共享字符串表声明了 {int(count):,} 个字符串，上限 {self.limits.max_cells:,} 个", "max_cells")
+        self._cells(whole)
+
+    def _cells(self, whole: bytes) -> None:
+        """Track each filled cell's position the way calamine does: from ``r``, else the next column."""
+        extent, columns = self.extent, self.columns
+        for kind, attrs, closed in _CELL_OR_ROW.findall(whole):
+            ref = _REF.search(attrs) if b"r" in attrs else None
+            if kind == b"row":
+                self.row = int(ref[2]) - 1 if ref and ref[2] else self.row + 1
+                self.col = -1
+                continue
+            if ref:
+                letters = ref[1].upper()
+                col = columns.get(letters)
+                self.col = col if col is not None else columns.setdefault(letters, _column_index(letters))
+                if ref[2]:
+                    self.row = int(ref[2]) - 1
+            else:
+                self.col += 1
+            if not closed:
+                extent.add(self.row, self.col)
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ch - 64
+    return index - 1
+
+
+def inspect_xlsx(handle: IO[bytes], limits: Limits) -> XmlScan:
+    """Check an .xlsx against the limits without trusting anything it says about itself."""
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+        raise _corrupt("压缩包结构不完整，可能没有下载或复制完整") from exc
+    with archive:
+        infos = archive.infolist()
+        _check_declared(infos, limits)
+        scan = XmlScan()
+        for info in infos:
+            if _XML_PART.search(info.filename):
+                scanner = _PartScanner(info.filename, scan, limits)
+                for chunk in _inflate(handle, info):
+                    scanner.feed(chunk)
+                scanner.feed(b"", final=True)
+    check_extents(scan.extents, limits)
+    return scan
+
+
+def _check_declared(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_unzipped_bytes:
+        raise too_large(f"解压后共 {_mb(total)}，上限 {limits.max_unzipped_mb:g} MB", "max_unzipped_mb")
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise UnreadableFile("file.encrypted", "zip encryption")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise UnreadableFile("file.unsupported", "compression", kind=f"压缩方式 {info.compress_type} 不是 Excel 使用的")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > _RATIO_FLOOR and ratio > limits.max_ratio:
+            raise too_large(f"{info.filename} 解压后是压缩时的 {ratio:.0f} 倍，上限 {limits.max_ratio:g} 倍，可能是“压缩炸弹”",
+                             "max_ratio")
+
+
+def _inflate(handle: IO[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The part's bytes, chunk by chunk, stopping as soon as it outgrows its declared size."""
+    room, crc = info.file_size, 0
+    raw = _stored_bytes(handle, info)
+    try:
+        for data in _inflated(raw) if info.compress_type == zipfile.ZIP_DEFLATED else raw:
+            room -= len(data)
+            if room < 0:
+                raise too_large(f"{info.filename} 解压后超过了压缩包中记录的大小（{_mb(info.file_size)}），文件可能被篡改",
+                                 "max_unzipped_mb")
+            crc = zlib.crc32(data, crc)
+            yield data
+    except zlib.error as exc:
+        raise _corrupt(f"{info.filename} 的压缩数据有误") from exc
+    if room != 0 or crc != info.CRC:
+        raise _corrupt(f"{info.filename} 校验失败")
+
+
+def _stored_bytes(handle: IO[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The part as stored in the zip (compressed), read from its local header on."""
+    handle.seek(info.header_offset)
+    header = handle.read(_LOCAL_HEADER.size)
+    if len(header) < _LOCAL_HEADER.size or _LOCAL_HEADER.unpack(header)[0] != b"PK\x03\x04":
+        raise _corrupt(f"{info.filename} 的位置记录有误")
+    _, name_len, extra_len = _LOCAL_HEADER.unpack(header)
+    handle.seek(name_len + extra_len, os.SEEK_CUR)
+    left = info.compress_size
+    while left > 0:
+        chunk = handle.read(min(_CHUNK, left))
+        if not chunk:
+            raise _corrupt(f"{info.filename} 不完整")
+        left -= len(chunk)
+        yield chunk
+
+
+def _inflated(raw: Iterator[bytes]) -> Iterator[bytes]:
+    """Deflated input, inflated at most ``_CHUNK`` bytes at a time whatever the ratio."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    for chunk in raw:
+        yield inflater.decompress(chunk, _CHUNK)
+        while inflater.unconsumed_tail:
+            yield inflater.decompress(inflater.unconsumed_tail, _CHUNK)
+    while not inflater.eof:
+        data = inflater.decompress(b"", _CHUNK)
+        if not data:
+            break
+        yield data
+
+
+# --- .xls ----------------------------------------------------------------------------------
+
+_OLE_HEADER = struct.Struct("<30xH8xII16xI4xI")  # sector shift; dir, FAT, miniFAT, DIFAT counts
+_RECORD = struct.Struct("<HH")
+_U16 = struct.Struct("<H")
+_BOF, _EOF, _FILEPASS, _SST, _BOUNDSHEET, _DIMENSIONS, _MULRK = 0x0809, 0x000A, 0x002F, 0x00FC, 0x0085, 0x0200, 0x00BD
+#: The cell records calamine reads, each starting with row and column (MULRK: and a last column).
+_CELL_RECORDS = frozenset({0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x0006, _MULRK})
+_BIFF8_CELLS = 65536 * 256
+
+
+def inspect_ole(handle: IO[bytes], size: int, limits: Limits) -> None:
+    """Check an .xls: its compound-file structure first, then its BIFF workbook stream."""
+    import olefile
+
+    handle.seek(0)
+    _check_ole_header(handle, size)
+    handle.seek(0)
+    try:
+        with olefile.OleFileIO(handle) as ole:
+            if any(entry is not None and entry.size > size for entry in ole.direntries):
+                raise _corrupt("文件目录中记录的数据长度超出了文件本身")
+            stream = ole.openstream("Workbook" if ole.exists("Workbook") else "Book").read()
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # noqa: BLE001 — olefile fails in many ways on damaged files
+        raise _corrupt("OLE 复合文件结构有误") from exc
+    check_biff(stream, limits)
+
+
+def _check_ole_header(handle: IO[bytes], size: int) -> None:
+    """The header's sector counts: calamine allocates by them before looking at anything else."""
+    header = handle.read(512)
+    if len(header) < 512:
+        raise _corrupt("文件不完整")
+    shift, *counts = _OLE_HEADER.unpack(header[: _OLE_HEADER.size])
+    if shift not in (9, 12):
+        raise _corrupt("OLE 文件头有误")
+    if any(count * (1 << shift) > size for count in counts):
+        raise _corrupt("OLE 文件头中的扇区数超出了文件本身")
+
+
+def _records(stream: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
+    """(type, body offset, body length) of each BIFF record from ``pos`` to the first EOF record."""
+    end = len(stream)
+    while pos + 4 <= end:
+        kind, length = _RECORD.unpack_from(stream, pos)
+        pos += 4
+        if kind == _EOF or pos + length > end:
+            return
+        yield kind, pos, length
+        pos += length
+
+
+def check_biff(stream: bytes, limits: Limits) -> None:
+    """Walk the workbook stream as calamine does: globals first, then each sheet from its offset."""
+    offsets = []
+    for kind, body, length in _records(stream, 0):
+        if kind == _FILEPASS:
+            raise UnreadableFile("file.encrypted", "FILEPASS")
+        if kind == _SST and length >= 8:
+            unique = struct.unpack_from("<i", stream, body + 4)[0]
+            if not 0 <= unique <= limits.max_cells:
+                raise too_large(f"共享字符串表声明了 {unique:,} 个字符串，上限 {limits.max_cells:,} 个", "max_cells")
+        if kind == _BOUNDSHEET and length >= 4:
+            offsets.append(struct.unpack_from("<I", stream, body)[0])
+    walked = 0
+    extents = []
+    for offset in offsets:
+        extent = Extent()
+        extents.append(extent)
+        for kind, body, length in _records(stream, offset):
+            walked += length + 4
+            if walked > 2 * len(stream):
+                raise _corrupt("工作表记录相互重叠")
+            if kind == _DIMENSIONS:
+                _check_dimensions(stream[body: body + length])
+            elif kind in _CELL_RECORDS and length >= 6:
+                row, col = struct.unpack_from("<HH", stream, body)
+                extent.add(row, col)
+                if kind == _MULRK:
+                    extent.add(row, _U16.unpack_from(stream, body + length - 2)[0])
+    check_extents(extents, limits)
+
+
+def _check_dimensions(body: bytes) -> None:
+    """calamine reserves room for the DIMENSIONS rectangle; reversed bounds wrap to a huge size."""
+    if len(body) == 14:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<IIHH", body)
+    elif len(body) == 10:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<HHHH", body)
+    else:
+        return
+    if last_row < 1 or last_col < 1:
+        return
+    rows, cols = (last_row - first_row) % (1 << 32), (last_col - first_col) % (1 << 32)
+    if rows * cols > _BIFF8_CELLS:
+        raise _corrupt("DIMENSIONS 记录有误")
