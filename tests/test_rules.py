@@ -36,6 +36,8 @@ BROKEN = [
     ("row names another 盟市", {"city": "赤峰市", "county": "林西县"}, "city.mismatch", "city"),
     ("licence without C", {"licence_no": "1502002009051120016226"}, "licence.prefix_missing", "licence_no"),
     ("licence wrong length", {"licence_no": "C15020020090511200162"}, "licence.shape", "licence_no"),
+    ("licence with a slash", {"licence_no": "C150200200905/1120016226"}, "licence.shape", "licence_no"),
+    ("licence with a remark", {"licence_no": "C1502002009051120016226（已注销）"}, "licence.shape", "licence_no"),
     ("licence T on a mining right", {"licence_no": "T15120080801012345"}, "licence.type_mismatch", "licence_no"),
     ("licence month 13", {"licence_no": "C1502002009131120016226"}, "licence.date", "licence_no"),
     ("licence outside the region", {"licence_no": "C3706002009051120016226"}, "licence.region", "licence_no"),

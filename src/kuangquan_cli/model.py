@@ -45,7 +45,8 @@ class LedgerRow(BaseModel):
     right_type: RightType | None = Field(None, title="矿业权类型")
     mineral_class: MineralClass | None = Field(None, title="矿种类别")
     mineral: str | None = Field(None, title="主矿种")
-    licence_no: str | None = Field(None, title="许可证号", pattern=r"^[A-Z0-9]+$")
+    # no pattern: a malformed number is kept as written and reported as licence.shape
+    licence_no: str | None = Field(None, title="许可证号")
     right_name: str | None = Field(None, title="矿业权名称")
     holder: str | None = Field(None, title="矿业权人")
     credit_code: str | None = Field(None, title="统一社会信用代码")
