@@ -102,11 +102,11 @@ def too_large(reason: str, limit: str) -> UnreadableFile:
 
 
 def _corrupt(detail: str) -> UnreadableFile:
-    return UnreadableFile("file.unreadable", detail, reason=f"文件已损坏，无法读取（{detail}）")
+    return UnreadableFile("file.unreadable", detail, reason=f"文件已损坏（{detail}）")
 
 
 def _mb(size: int) -> str:
-    return f"{size / _MB:.1f} MB"
+    return f"{size / _MB:.1f} MB" if size >= _MB else f"{max(size, 1) / 1024:.0f} KB"
 
 
 def check_file_size(size: int, limits: Limits) -> None:

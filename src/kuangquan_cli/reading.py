@@ -27,7 +27,7 @@ _EMPTY_ZIP = b"PK\x05\x06"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: Consecutive blank rows after which the rest of a sheet is taken to be empty formatting.
 BLANK_RUN_LIMIT = 1000
-_DAMAGED = "文件已损坏，无法读取"
+_DAMAGED = "文件已损坏"
 _OTHER_ZIPS = {
     "xl/workbook.bin": "Excel 二进制工作簿（.xlsb），请另存为 .xlsx",
     "word/document.xml": "Word 文档（.docx）",
