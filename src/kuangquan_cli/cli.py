@@ -15,6 +15,7 @@ import click
 from kuangquan_cli.commands.common import CONTEXT
 from kuangquan_cli.commands.history import history
 from kuangquan_cli.commands.merge import merge
+from kuangquan_cli.commands.report import report
 from kuangquan_cli.commands.samples import samples
 from kuangquan_cli.commands.schema import schema
 from kuangquan_cli.commands.template import template
@@ -35,6 +36,7 @@ cli.add_command(samples)
 cli.add_command(template)
 cli.add_command(merge)
 cli.add_command(history)
+cli.add_command(report)
 
 
 def main() -> None:
