@@ -42,7 +42,7 @@ from kuangquan_cli.cli import main
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.limits import Limits
 from kuangquan_cli.reading import UnreadableFile, read_sheets
-from kuangquan_cli.reference import field_by_name, fields
+from kuangquan_cli.reference import fields
 from kuangquan_cli.validate import FileResult, validate_file, validate_files
 from ledger_factory import HEADERS, row, write_ledger
 
@@ -56,10 +56,15 @@ PEAK_RSS_MB = 300
 
 # --- making the corpus -----------------------------------------------------------------------
 
-def ledger_bytes(**layout: Any) -> bytes:
+def ledger_bytes() -> bytes:
     buffer = io.BytesIO()
-    write_ledger(buffer, ROWS, **layout)  # type: ignore[arg-type]  # openpyxl saves to a file object too
+    write_ledger(buffer, ROWS)  # type: ignore[arg-type]  # openpyxl saves to a file object too
     return buffer.getvalue()
+
+
+def truncated(data: bytes) -> bytes:
+    """The first half of the file, as when a download or a copy to a USB stick is cut off."""
+    return data[: len(data) // 2]
 
 
 def edit_ledger(edit: Callable[[Any], None], *, epoch: Any = None) -> bytes:
@@ -303,7 +308,7 @@ CORPUS: dict[str, Bad | Fine] = {
     "空文件.csv": Bad("file.unreadable", lambda: b""),
     "零字节.xlsx": Bad("file.unreadable", lambda: b""),
     "文本改名.xlsx": Bad("file.unreadable", lambda: "这是一段说明文字，不是表格\n".encode()),
-    "截断.xlsx": Bad("file.unreadable", lambda: ledger_bytes()[: len(ledger_bytes()) // 2]),
+    "截断.xlsx": Bad("file.unreadable", lambda: truncated(ledger_bytes())),
     "损坏.xlsx": Bad("file.unreadable", lambda: corrupted(ledger_bytes())),
     "加密.xlsx": Bad("file.encrypted", encrypted_xlsx),
     "加密.xls": Bad("file.encrypted", lambda: with_filepass(xls_bytes(write_xls_ledger))),
@@ -315,7 +320,7 @@ CORPUS: dict[str, Bad | Fine] = {
     "远处有值.xls": Bad("file.too_large", lambda: xls_bytes(lambda s: (s.write(0, 0, "x"), s.write(65535, 255, "y")))),
     "压缩炸弹.xlsx": Bad("file.too_large", lambda: padded_sheet(210)),
     "压缩比.xlsx": Bad("file.too_large", lambda: padded_sheet(8)),
-    "谎报大小.xlsx": Bad("file.too_large", lambda: understated(padded_sheet(8), "xl/worksheets/sheet1.xml", 4096)),
+    "谎报大小.xlsx": Bad("file.unreadable", lambda: understated(padded_sheet(8), "xl/worksheets/sheet1.xml", 4096)),
     "XML炸弹.xlsx": Bad("file.unsupported", lambda: with_doctype(BILLION_LAUGHS, "lol9")),
     "外部实体.xlsx": Bad("file.unsupported", lambda: with_doctype(EXTERNAL_ENTITY, "x")),
     "共享字符串.xlsx": Bad("file.too_large", lambda: shared_strings_claiming(4_000_000_000)),

@@ -26,7 +26,6 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import IO, Any
 
 from kuangquan_cli.errors import KqError
@@ -115,16 +114,6 @@ def check_file_size(size: int, limits: Limits) -> None:
                          "max_file_mb")
 
 
-def column_letter(index: int) -> str:
-    """0 → A, 16383 → XFD."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 @dataclass
 class Extent:
     """The rectangle calamine will allocate for one sheet: from its first to its last filled cell."""
@@ -143,6 +132,8 @@ class Extent:
         return 0 if self.bottom < 0 else (self.bottom - self.top + 1) * (self.right - self.left + 1)
 
     def far_cell(self) -> str:
+        from kuangquan_cli.layout import column_letter  # layout → reading → limits: import late
+
         return f"{column_letter(self.right)}{self.bottom + 1}"
 
 
@@ -166,7 +157,7 @@ _CELL_OR_ROW = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*?)(/?)>")
 _REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)(\d*)["']""")
 _FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
 _SST_COUNT = re.compile(rb"<(?:[\w.-]+:)?sst\b[^>]*?\buniqueCount\s*=\s*[\"'](\d+)")
-_DTD = (b"<!DOCTYPE", b"<!ENTITY")
+_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 @dataclass
@@ -197,7 +188,7 @@ class _PartScanner:
         whole, self.carry = data[:cut], data[cut:]
         if len(self.carry) > _MAX_TAG:
             raise _corrupt(f"{self.name} 中有超长的 XML 标记")
-        if any(marker in whole for marker in _DTD):
+        if _DTD.search(whole):
             raise UnreadableFile("file.unsupported", "dtd", kind="工作簿的 XML 中含有 DTD/实体声明，Excel 和 WPS 不会生成这种文件，为安全起见不予读取")
         self.scan.formulas += len(_FORMULA.findall(whole))
         for count in _SST_COUNT.findall(whole):
@@ -276,8 +267,7 @@ def _inflate(handle: IO[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
         for data in _inflated(raw) if info.compress_type == zipfile.ZIP_DEFLATED else raw:
             room -= len(data)
             if room < 0:
-                raise too_large(f"{info.filename} 解压后超过了压缩包中记录的大小（{_mb(info.file_size)}），文件可能被篡改",
-                                 "max_unzipped_mb")
+                raise _corrupt(f"{info.filename} 解压后超过了压缩包中记录的大小 {_mb(info.file_size)}，文件可能被篡改")
             crc = zlib.crc32(data, crc)
             yield data
     except zlib.error as exc:
@@ -322,7 +312,7 @@ def _inflated(raw: Iterator[bytes]) -> Iterator[bytes]:
 _OLE_HEADER = struct.Struct("<30xH8xII16xI4xI")  # sector shift; dir, FAT, miniFAT, DIFAT counts
 _RECORD = struct.Struct("<HH")
 _U16 = struct.Struct("<H")
-_BOF, _EOF, _FILEPASS, _SST, _BOUNDSHEET, _DIMENSIONS, _MULRK = 0x0809, 0x000A, 0x002F, 0x00FC, 0x0085, 0x0200, 0x00BD
+_EOF, _FILEPASS, _SST, _BOUNDSHEET, _DIMENSIONS, _MULRK = 0x000A, 0x002F, 0x00FC, 0x0085, 0x0200, 0x00BD
 #: The cell records calamine reads, each starting with row and column (MULRK: and a last column).
 _CELL_RECORDS = frozenset({0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x0006, _MULRK})
 _BIFF8_CELLS = 65536 * 256
@@ -379,7 +369,9 @@ def check_biff(stream: bytes, limits: Limits) -> None:
             raise UnreadableFile("file.encrypted", "FILEPASS")
         if kind == _SST and length >= 8:
             unique = struct.unpack_from("<i", stream, body + 4)[0]
-            if not 0 <= unique <= limits.max_cells:
+            if unique < 0:
+                raise _corrupt("共享字符串表有误")
+            if unique > limits.max_cells:
                 raise too_large(f"共享字符串表声明了 {unique:,} 个字符串，上限 {limits.max_cells:,} 个", "max_cells")
         if kind == _BOUNDSHEET and length >= 4:
             offsets.append(struct.unpack_from("<I", stream, body)[0])
