@@ -21,6 +21,11 @@ demo: install
 	$(BIN)/kq validate --week 37 sample_ledgers/2022-W37/*.xlsx
 	@echo "== 校验几份带典型错误的台账（应逐一指出错误单元格）"
 	-$(BIN)/kq validate --week 38 sample_ledgers/flawed/*.xlsx sample_ledgers/flawed/*.csv
+	@echo "== 汇总第 37、38 周台账并存入数据库（第 38 周阿拉善盟未报送，汇总报错属预期）"
+	$(BIN)/kq merge sample_ledgers/2022-W37 --db out/kq.db --out out/汇总台账_2022-W37.xlsx
+	-$(BIN)/kq merge sample_ledgers/2022-W38 --db out/kq.db --out out/汇总台账_2022-W38.xlsx
+	@echo "== 生成第 38 周通报"
+	$(BIN)/kq report --week 38 --db out/kq.db
 
 test: install
 	$(BIN)/python -m pytest -q
