@@ -153,8 +153,8 @@ def check_extents(extents: list[Extent], limits: Limits) -> None:
 
 _XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
-_CELL_OR_ROW = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*?)(/?)>")
-_REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)(\d*)["']""")
+#: A row or cell start tag: its kind, the letters and digits of its ``r`` (if any), and ``/`` if empty.
+_CELL_OR_ROW = re.compile(rb"""<(?:[\w.-]+:)?(row|c)(?=[\s/>])(?:[^>]*?\sr\s*=\s*["']([A-Za-z]*)(\d*)["'])?[^>]*?(/?)>""")
 _FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
 _SST_COUNT = re.compile(rb"<(?:[\w.-]+:)?sst\b[^>]*?\buniqueCount\s*=\s*[\"'](\d+)")
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -197,24 +197,36 @@ class _PartScanner:
         self._cells(whole)
 
     def _cells(self, whole: bytes) -> None:
-        """Track each filled cell's position the way calamine does: from ``r``, else the next column."""
+        """Track each filled cell's position the way calamine does: from ``r``, else the next column.
+
+        Hot loop (every cell of every sheet): state is kept in locals and written back at the end.
+        """
         extent, columns = self.extent, self.columns
-        for kind, attrs, closed in _CELL_OR_ROW.findall(whole):
-            ref = _REF.search(attrs) if b"r" in attrs else None
+        row, col = self.row, self.col
+        top, left, bottom, right = extent.top, extent.left, extent.bottom, extent.right
+        for kind, letters, digits, closed in _CELL_OR_ROW.findall(whole):
             if kind == b"row":
-                self.row = int(ref[2]) - 1 if ref and ref[2] else self.row + 1
-                self.col = -1
+                row, col = (int(digits) - 1 if digits else row + 1), -1
                 continue
-            if ref:
-                letters = ref[1].upper()
-                col = columns.get(letters)
-                self.col = col if col is not None else columns.setdefault(letters, _column_index(letters))
-                if ref[2]:
-                    self.row = int(ref[2]) - 1
+            if letters:
+                known = columns.get(letters)
+                col = known if known is not None else columns.setdefault(letters, _column_index(letters.upper()))
             else:
-                self.col += 1
-            if not closed:
-                extent.add(self.row, self.col)
+                col += 1
+            if digits:
+                row = int(digits) - 1
+            if closed:
+                continue
+            if row < top:
+                top = row
+            if row > bottom:
+                bottom = row
+            if col < left:
+                left = col
+            if col > right:
+                right = col
+        self.row, self.col = row, col
+        extent.top, extent.left, extent.bottom, extent.right = top, left, bottom, right
 
 
 def _column_index(letters: bytes) -> int:
