@@ -61,7 +61,7 @@ def render_merge(console: Console, result: MergeResult, plan: Plan) -> None:
     if result.ignored:
         console.print(Text(f"已忽略非台账文件：{'、'.join(result.ignored)}", style="dim"))
     _cross_file(console, result)
-    render_reconciliation(console, result, plan)  # type: ignore[arg-type]  # reads only .reconciliation
+    render_reconciliation(console, result.reconciliation, plan)
     rows_flagged = result.rows_flagged
     console.print(
         f"共 {result.rows_in} 行：汇总 {result.rows_in - rows_flagged} 行，待核实 {rows_flagged} 行；"
@@ -73,7 +73,7 @@ def render_merge(console: Console, result: MergeResult, plan: Plan) -> None:
     if outputs["workbook"]:
         console.print(f"汇总台账：{outputs['workbook']}", soft_wrap=True)
     if outputs["db"]:
-        console.print(f"数据库：{outputs['db']}（已保存 {result.label} 的快照，替换该周原有快照）", soft_wrap=True)
+        console.print(f"数据库：{outputs['db']}（已保存 {result.label} 的快照；该周原有的快照已整体替换）", soft_wrap=True)
 
 
 def render_history(console: Console, weeks: list[StoredWeek]) -> None:

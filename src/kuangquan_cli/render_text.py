@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kuangquan_cli.plan import Plan
+from kuangquan_cli.reconcile import ReconRow
 from kuangquan_cli.reference import field_by_name
 from kuangquan_cli.validate import FileResult, ValidationReport
 
@@ -44,11 +45,11 @@ def render_file(console: Console, result: FileResult) -> None:
             console.print(line)
 
 
-def render_reconciliation(console: Console, report: ValidationReport, plan: Plan) -> None:
+def render_reconciliation(console: Console, rows: list[ReconRow], plan: Plan) -> None:
     table = Table(title="与方案底数核对", title_justify="left")
     for header in ("任务", "原因", "方案", "台账", "差额"):
         table.add_column(header, justify="right" if header in ("方案", "台账", "差额") else "left")
-    for row in report.reconciliation:
+    for row in rows:
         task = plan.task(row.task).label if row.task else "不具备条件"
         style = "bold" if row.reason is None else None
         diff = Text(f"{row.diff:+d}", style="red" if row.diff else "green")
@@ -62,6 +63,6 @@ def render_report(console: Console, report: ValidationReport, plan: Plan) -> Non
     for finding in report.region_findings:
         console.print(Text(f"  全区  警告 {finding.message}  [{finding.code}]", style="yellow"))
     if any(r.records for r in report.files):
-        render_reconciliation(console, report, plan)
+        render_reconciliation(console, report.reconciliation, plan)
     rows = sum(len(r.records) for r in report.files)
     console.print(f"共 {len(report.files)} 个文件，{rows} 行：错误 {report.errors}，警告 {report.warnings}")
