@@ -1,0 +1,225 @@
+"""``make bench``: kq's whole-process times against the floor and the other targets of issue 8.
+
+Every figure is one fresh process, started and waited for here: its wall time, and its peak
+memory from ``os.wait4`` (the resident set of that process alone). The floor is what reading
+every cell costs in a bare Python process::
+
+    python -c "CalamineWorkbook.from_path(p).get_sheet_by_index(0).to_python()"
+
+Times vary by ±40 % between runs and machines, so the targets are ratios measured in one run:
+each kq run is paired with its reference run, and the best of ``repeat`` pairs is kept.
+``--quick`` runs the 300- and 3,000-row ledgers only (a smoke test of a few seconds).
+
+Run from the repository root: ``python -m benchmarks.run [--quick] [--out FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from benchmarks.ledgers import WEEK, inbox, ledger
+
+SIZES = (300, 3_000, 30_000, 300_000)
+QUICK_SIZES = (300, 3_000)
+RESULTS = Path(__file__).resolve().parent / "results.md"
+FLOOR = "import sys; from python_calamine import CalamineWorkbook; CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()"
+#: 300,000 rows are past kq's reading limits by design (the largest real ledger is ~500 rows).
+LIMITS = {"KQ_MAX_FILE_MB": "1000", "KQ_MAX_UNZIPPED_MB": "4000", "KQ_MAX_CELLS": "50000000"}
+LIBRARIES = ("kuangquan-cli", "python-calamine", "click", "rich", "pydantic", "openpyxl", "pandas", "jinja2")
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mb: float
+
+
+def run(command: list[str], ok: tuple[int, ...] = (0,)) -> Run:
+    """Run ``command`` in a fresh process; its wall time and its own peak resident memory."""
+    env = {**os.environ, **LIMITS}
+    with tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = code = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        if code not in ok:
+            stderr.seek(0)
+            raise RuntimeError(f"{' '.join(command)} exited {code}: {stderr.read().decode(errors='replace')[-500:]}")
+    return Run(seconds, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
+
+
+def best_pair(first: list[str], second: list[str], repeat: int, ok: tuple[int, ...] = (0,)) -> tuple[Run, Run]:
+    """Alternate the two commands ``repeat`` times; the fastest run of each."""
+    firsts, seconds = [], []
+    for _ in range(repeat):
+        firsts.append(run(first, ok))
+        seconds.append(run(second))
+    return min(firsts, key=lambda r: r.seconds), min(seconds, key=lambda r: r.seconds)
+
+
+def kq(*args: str) -> list[str]:
+    """The ``kq`` script of this Python's environment (as users run it), else ``-m kuangquan_cli``."""
+    script = Path(sys.executable).with_name("kq")
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "kuangquan_cli", *args]
+
+
+def python(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+def repeats(rows: int) -> int:
+    return 5 if rows <= 3_000 else 3 if rows <= 30_000 else 1
+
+
+def measure_size(rows: int, repeat: int | None = None) -> dict[str, Any]:
+    """``kq validate`` of an N-row ledger against the floor on the same file."""
+    path = str(ledger(rows))
+    mine, floor = best_pair(kq("validate", "--week", str(WEEK), path), python("-c", FLOOR, path),
+                            repeat or repeats(rows), ok=(0, 1))
+    return {
+        "rows": rows,
+        "kq_s": mine.seconds,
+        "floor_s": floor.seconds,
+        "ratio": mine.seconds / floor.seconds,
+        "rows_per_s": rows / mine.seconds,
+        "kq_peak_mb": mine.peak_mb,
+        "floor_peak_mb": floor.peak_mb,
+    }
+
+
+def comparison(name: str, mine: Run, reference: Run, target: float) -> dict[str, Any]:
+    ratio = mine.seconds / reference.seconds
+    return {"check": name, "kq_s": mine.seconds, "reference_s": reference.seconds, "ratio": ratio,
+            "target": target, "met": ratio <= target}
+
+
+def measure_startup(repeat: int = 5, rows: int = 300) -> list[dict[str, Any]]:
+    """``kq --help`` against ``python -c pass``; ``kq validate`` of a weekly file against importing pandas."""
+    helped, bare = best_pair(kq("--help"), python("-c", "pass"), repeat)
+    small, pandas = best_pair(kq("validate", "--week", str(WEEK), str(ledger(rows))), python("-c", "import pandas"),
+                              repeat, ok=(0, 1))
+    return [comparison("kq --help ÷ python -c pass", helped, bare, 5.0),
+            comparison(f"kq validate ({rows} rows) ÷ python -c 'import pandas'", small, pandas, 1.0)]
+
+
+def measure_merge(files: int = 12, rows_each: int = 250, repeat: int = 3) -> list[dict[str, Any]]:
+    """``kq merge`` of a week's inbox, and ``kq report`` on it, against ``kq validate`` of the same files."""
+    folder = inbox(files, rows_each)
+    ledgers = sorted(str(p) for p in folder.glob("*.xlsx"))
+    label = f"{files}×{rows_each} rows"
+    with tempfile.TemporaryDirectory() as scratch:
+        db, workbook, page = (str(Path(scratch) / name) for name in ("kq.db", "merged.xlsx", "report.html"))
+        merged, checked = best_pair(kq("merge", str(folder), "--week", str(WEEK), "--db", db, "--out", workbook),
+                                    kq("validate", "--week", str(WEEK), *ledgers), repeat, ok=(0, 1))
+        found = [comparison(f"kq merge ({label}) ÷ kq validate (same files)", merged, checked, 2.0)]
+        reported, checked = best_pair(kq("report", "--week", str(WEEK), "--db", db, "--out", page),
+                                      kq("validate", "--week", str(WEEK), *ledgers), repeat, ok=(0, 1))
+        found.append(comparison(f"kq report ({label}) ÷ kq validate (same files)", reported, checked, 2.0))
+    return found
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    memory = ""
+    for line in _read("/proc/cpuinfo").splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    for line in _read("/proc/meminfo").splitlines():
+        if line.startswith("MemTotal"):
+            memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    versions = ", ".join(f"{name} {_version(name)}" for name in LIBRARIES)
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "memory": memory,
+            "python": f"{platform.python_implementation()} {platform.python_version()}", "libraries": versions,
+            "system": f"{platform.system()} {platform.release()}", "commit": _commit(),
+            "date": datetime.now().strftime("%Y-%m-%d %H:%M")}
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "—"
+
+
+def _commit() -> str:
+    try:
+        found = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True,
+                               cwd=Path(__file__).resolve().parent, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "—"
+    return found.stdout.strip()
+
+
+def size_table(sizes: list[dict[str, Any]]) -> list[str]:
+    lines = ["| rows | kq validate | floor | ratio (target ≤ 2) | rows/s | kq peak | floor peak |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [f"| {s['rows']:,} | {s['kq_s']:.2f} s | {s['floor_s']:.2f} s | {s['ratio']:.2f}× | "
+              f"{s['rows_per_s']:,.0f} | {s['kq_peak_mb']:,.0f} MB | {s['floor_peak_mb']:,.0f} MB |" for s in sizes]
+    return lines
+
+
+def check_table(checks: list[dict[str, Any]]) -> list[str]:
+    lines = ["| check | kq | reference | ratio | target | met |", "|---|---:|---:|---:|---:|:---:|"]
+    lines += [f"| {c['check']} | {c['kq_s']:.3f} s | {c['reference_s']:.3f} s | {c['ratio']:.2f}× | "
+              f"≤ {c['target']:g}× | {'yes' if c['met'] else 'no'} |" for c in checks]
+    return lines
+
+
+def report(sizes: list[dict[str, Any]], checks: list[dict[str, Any]], host: dict[str, str]) -> str:
+    """The figures as Markdown, with the machine they were measured on."""
+    lines = ["# kq benchmarks", "",
+             "Written by `make bench` (`python -m benchmarks.run`). Each figure is the best of a few fresh",
+             "processes (one at 300,000 rows); peak memory is that process's own maximum resident set.",
+             "The floor reads every cell of the same file with python-calamine in a bare Python process.",
+             "Ratios are measured in one run: absolute times vary by ±40 % between runs.", "",
+             "## Machine", ""]
+    lines += [f"- {key}: {value}" for key, value in host.items()]
+    lines += ["", "## `kq validate` against the floor", "", *size_table(sizes), "",
+              "## Start-up, merge and report", "", *check_table(checks), ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="300 and 3,000 rows only (a smoke test)")
+    parser.add_argument("--out", type=Path, help=f"write the Markdown here (default: {RESULTS.name}, not with --quick)")
+    args = parser.parse_args(argv)
+    sizes = []
+    for rows in QUICK_SIZES if args.quick else SIZES:
+        sizes.append(measure_size(rows, 1 if args.quick else None))
+        print(size_table(sizes)[-1], flush=True)
+    checks = measure_startup(1 if args.quick else 5)
+    if not args.quick:
+        checks += measure_merge()
+    text = report(sizes, checks, machine())
+    print("\n".join(check_table(checks)))
+    out = args.out or (None if args.quick else RESULTS)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        print(f"written: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

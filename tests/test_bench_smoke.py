@@ -1,0 +1,51 @@
+"""The benchmark runner (``make bench``) works: its quick mode's measurements, on a tiny ledger."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import ledgers, run  # noqa: E402
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(ledgers, "CACHE", tmp_path)
+    return tmp_path
+
+
+def test_a_size_is_measured_against_the_floor(cache: Path) -> None:
+    result = run.measure_size(40, repeat=1)
+    assert set(result) == {"rows", "kq_s", "floor_s", "ratio", "rows_per_s", "kq_peak_mb", "floor_peak_mb"}
+    assert result["rows"] == 40
+    assert all(value > 0 for value in result.values())
+    assert (cache / f"ledger-v{ledgers.VERSION}-40.xlsx").is_file()
+
+
+def test_start_up_is_measured_against_its_references(cache: Path) -> None:
+    checks = run.measure_startup(repeat=1, rows=40)
+    assert [c["check"].split(" ")[:2] for c in checks] == [["kq", "--help"], ["kq", "validate"]]
+    for check in checks:
+        assert set(check) == {"check", "kq_s", "reference_s", "ratio", "target", "met"}
+        assert check["kq_s"] > 0 and check["reference_s"] > 0 and check["ratio"] > 0
+
+
+def test_generated_rows_are_distinct_rights() -> None:
+    rows = list(ledgers.ledger_rows(ledgers.region_rows(), 6000, ledgers.CITY))
+    assert len({r["licence_no"] for r in rows}) == 6000
+    assert {r["city"] for r in rows} == {ledgers.CITY}
+    assert [r["seq"] for r in rows[:3]] == [1, 2, 3]
+
+
+def test_the_report_names_the_machine() -> None:
+    size = {"rows": 300, "kq_s": 0.2, "floor_s": 0.02, "ratio": 10.0, "rows_per_s": 1500.0,
+            "kq_peak_mb": 40.0, "floor_peak_mb": 30.0}
+    check = {"check": "kq --help ÷ python -c pass", "kq_s": 0.04, "reference_s": 0.01, "ratio": 4.0,
+             "target": 5.0, "met": True}
+    text = run.report([size], [check], run.machine())
+    assert "| 300 | 0.20 s | 0.02 s | 10.00× |" in text and "python-calamine" in text and "cpu:" in text
