@@ -19,6 +19,8 @@ _MAX_SERIAL = 2958465  # 9999-12-31
 
 def to_text(raw: Any) -> str:
     """The cell as cleaned text; integral floats lose their ``.0``, dates become ISO text."""
+    if type(raw) is str:  # nearly every cell: tested first
+        return clean(raw)
     if raw is None:
         return ""
     if isinstance(raw, bool):
@@ -31,8 +33,6 @@ def to_text(raw: Any) -> str:
         return raw.date().isoformat() if raw.time() == datetime.min.time() else raw.isoformat(" ")
     if isinstance(raw, date):
         return raw.isoformat()
-    if isinstance(raw, str):
-        return clean(raw)
     return clean(str(raw))
 
 

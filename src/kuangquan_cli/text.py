@@ -9,16 +9,25 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"\s+")
 _TRAILING_HINT = re.compile(r"\([^()]*\)$")
 
 
 def clean(value: str) -> str:
-    """NFKC-normalise, drop zero-width characters, collapse whitespace runs, strip."""
+    """NFKC-normalise, drop zero-width characters, collapse whitespace runs, strip.
+
+    Runs on every text cell, and nearly all of them are clean already: each step then hands back
+    the very same object (``normalize`` after its quick check, ``join`` of one part), so a clean
+    cell costs neither a copy nor the memory of one. A printable string has no zero-width or
+    control characters and no whitespace but U+0020, so only other strings need the search.
+    """
     if not value.isascii():  # NFKC and the zero-width characters only concern non-ASCII text
-        value = unicodedata.normalize("NFKC", value.translate(_ZERO_WIDTH))
-    return " ".join(value.split())
+        if not value.isprintable():
+            value = _ZERO_WIDTH.sub("", value)
+        value = unicodedata.normalize("NFKC", value)
+    tidy = " ".join(value.split())
+    return value if tidy == value else tidy
 
 
 def key(value: str) -> str:
