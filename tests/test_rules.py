@@ -159,3 +159,18 @@ def test_duplicate_licence_names_every_place(check):
     duplicates = [f for f in result.findings if f.code == "licence.duplicate"]
     assert [f.cell for f in duplicates] == ["G4", "G5", "G7"]
     assert all("G4、G5、G7" in f.message for f in duplicates)
+
+
+def test_a_ticked_cell_and_the_number_1_are_told_apart(check):
+    """``True == 1`` in Python, but a TRUE cell means 是 and the number 1 means nothing here."""
+    result = check(row(soe=True), row(seq=2, licence_no="C1502002009051120016227", soe=1))
+    assert codes_at(result) == {("value.enum", f"{LETTER['soe']}{DATA_ROW + 1}")}
+    assert result.records[0].model.soe == "是"
+
+
+def test_parsed_rows_have_the_fields_and_defaults_of_the_model():
+    from kuangquan_cli.model import LedgerRow
+    from kuangquan_cli.parse import RowValues
+
+    assert RowValues._fields == tuple(LedgerRow.model_fields)
+    assert RowValues() == tuple(f.default for f in LedgerRow.model_fields.values())

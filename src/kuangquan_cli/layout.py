@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import eq
 from typing import Any
 
 from kuangquan_cli.normalize import to_text
@@ -58,40 +59,75 @@ class Layout:
         """Everything above the header (title rows, 填报单位 line), for telling the file's 盟市."""
         return " ".join(to_text(v) for row in self.sheet.rows[: self.header_index] for v in row if v != "")
 
-    def data_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(Excel row number, field → raw cell) for every data row below the header."""
-        columns = self.columns
-        header = self.sheet.rows[self.header_index]
-        for index in range(self.header_index + 1, len(self.sheet.rows)):
-            row = self.sheet.rows[index]
-            filled = [v for v in row if v != "" and v is not None]
-            if not filled or _is_note(filled) or _repeats_header(row, header, columns):
+    def data_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """(Excel row number, cells) for every data row below the header, padded to the last column.
+
+        This runs once per row of a ledger of any size, so it leaves the cells to C where it can:
+        blanks are counted with ``list.count``, the header repeat compared with ``map``, and the
+        note test reads only the first three filled cells.
+        """
+        rows = self.sheet.rows
+        columns = list(self.columns.values())
+        header = [rows[self.header_index][col] for col in columns]
+        width = max(columns) + 1
+        notes = _NoteTest()
+        for index in range(self.header_index + 1, len(rows)):
+            row = rows[index]
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
+            filled = len(row) - row.count("") - row.count(None)
+            if not filled or notes.is_note(row, filled) or _repeats_header(row, columns, header):
                 continue
-            width = len(row)
-            yield index + 1, {name: row[col] if col < width else "" for name, col in columns.items()}
+            yield index + 1, row
 
 
-def _repeats_header(row: list[Any], header: list[Any], columns: dict[str, int]) -> bool:
+def _repeats_header(row: list[Any], columns: list[int], header: list[Any]) -> bool:
     """The header printed again (a page's header row copied into the data)."""
-    same = sum(col < len(row) and row[col] == header[col] for col in columns.values())
+    same = sum(map(eq, map(row.__getitem__, columns), header))
     return same * 2 >= len(columns)
 
 
-def _is_note(filled: list[Any]) -> bool:
-    """A 合计/小计 row, a 填表人/审核人 footer line, or the row of column numbers under the header."""
-    texts = [to_text(v).replace(" ", "") for v in filled[:3]]
-    if any(_TOTAL_ROW.match(t) for t in texts):
-        return True
-    if len(filled) <= _FOOTER_MAX_CELLS and _FOOTER.match(texts[0]):
-        return True
-    return _is_numbering(filled)
+class _NoteTest:
+    """Tells a 合计/小计 row, a 填表人/审核人 footer line or the row of column numbers under the header.
+
+    Only text that is not plain ASCII can start with those words (a number, a date or ASCII text
+    never does), and such text — 盟市, 旗县 — repeats down the sheet, so each is judged once.
+    """
+
+    def __init__(self) -> None:
+        self._judged: dict[str, tuple[bool, bool]] = {}
+
+    def is_note(self, row: list[Any], filled: int) -> bool:
+        seen, first = 0, None
+        for value in row:
+            if value == "" or value is None:
+                continue
+            if type(value) is str and not value.isascii():
+                total, footer = self._judged.get(value) or self._judge(value)
+                if total or (footer and not seen and filled <= _FOOTER_MAX_CELLS):
+                    return True
+            if not seen:
+                first = value
+            seen += 1
+            if seen == 3:
+                break
+        return _is_numbering(row, first, filled)
+
+    def _judge(self, cell: str) -> tuple[bool, bool]:
+        """(starts a 合计 row, starts a footer line)."""
+        text = to_text(cell).replace(" ", "")
+        self._judged[cell] = (bool(_TOTAL_ROW.match(text)), bool(_FOOTER.match(text)))
+        return self._judged[cell]
 
 
-def _is_numbering(filled: list[Any]) -> bool:
+def _is_numbering(row: list[Any], first: Any, filled: int) -> bool:
     """The row of column numbers (1, 2, 3 …) that many forms print under the header."""
-    if len(filled) < MIN_HEADER_FIELDS or to_text(filled[0]) != "1" or to_text(filled[-1]) != str(len(filled)):
+    if filled < MIN_HEADER_FIELDS or (first != 1 and type(first) is not str):  # only 1, 1.0 or text read "1"
         return False
-    return [to_text(v) for v in filled] == [str(n) for n in range(1, len(filled) + 1)]
+    if to_text(first) != "1":
+        return False
+    cells = [v for v in row if v != "" and v is not None]
+    return [to_text(v) for v in cells] == [str(n) for n in range(1, filled + 1)]
 
 
 def _layout_at(sheet: Sheet, index: int) -> Layout:

@@ -328,8 +328,8 @@ def _cross_file_licences(sources: list[SourceFile]) -> list[LicenceDuplicate]:
     places: dict[str, list[tuple[SourceFile, Record]]] = defaultdict(list)
     for source in sources:
         for record in source.result.records:
-            if record.model.licence_no:
-                places[record.model.licence_no].append((source, record))
+            if record.values.licence_no:
+                places[record.values.licence_no].append((source, record))
     duplicates = []
     for licence, found in places.items():
         if len({id(s) for s, _ in found}) < 2:

@@ -1,14 +1,18 @@
-"""Parsing one ledger row's cells into typed values, one field kind at a time.
+"""Parsing a ledger's cells into typed values, one column at a time.
 
 Each parser turns a raw cell into a clean value or reports a ``Problem`` at that field. Checks
 that need several fields (licence letter vs right type, reasons per task …) are in ``rules.py``.
-Enum-like cells repeat endlessly in a ledger, so their outcomes are memoised by raw value.
+A column is parsed as a whole: each distinct raw value once (enum, county and date cells repeat
+endlessly, and a parser's outcome depends on nothing else), then the outcomes are spread back
+over the rows. That keeps the per-cell work of a 300,000-row ledger to a dictionary look-up.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from kuangquan_cli.findings import Problem, problem
@@ -36,18 +40,20 @@ def _enum_value(f: Field, text: str) -> str:
     return value
 
 
-def _parse_text(f: Field, raw: Any, row: dict[str, Any], file_city: str | None) -> str | None:
+def _parse_text(f: Field, raw: Any, city: str | None) -> str | None:
     return to_text(raw) or None
 
 
-def _parse_code(f: Field, raw: Any, row: dict[str, Any], file_city: str | None) -> str | None:
+def _parse_code(f: Field, raw: Any, city: str | None) -> str | None:
     """Licence numbers and credit codes: no spaces, upper case, and no digits lost to Excel."""
-    if lost_precision(raw):
+    if type(raw) is not str and lost_precision(raw):
         raise _Invalid(problem("value.precision_lost", f.name, label=f.header))
     return to_text(raw).replace(" ", "").replace("-", "").upper() or None
 
 
-def _parse_int(f: Field, raw: Any, row: dict[str, Any], file_city: str | None) -> int | None:
+def _parse_int(f: Field, raw: Any, city: str | None) -> int | None:
+    if type(raw) is float and raw.is_integer() and raw >= 0:  # what Excel stores: no text needed
+        return int(raw)
     text = to_text(raw)
     if not text:
         return None
@@ -56,7 +62,7 @@ def _parse_int(f: Field, raw: Any, row: dict[str, Any], file_city: str | None) -
     return int(text)
 
 
-def _parse_date(f: Field, raw: Any, row: dict[str, Any], file_city: str | None) -> Any:
+def _parse_date(f: Field, raw: Any, city: str | None) -> Any:
     if to_text(raw) == "":
         return None
     value = parse_date(raw)
@@ -65,7 +71,7 @@ def _parse_date(f: Field, raw: Any, row: dict[str, Any], file_city: str | None) 
     return value
 
 
-def _parse_enum(f: Field, raw: Any, row: dict[str, Any], file_city: str | None) -> Any:
+def _parse_enum(f: Field, raw: Any, city: str | None) -> Any:
     text = to_text(raw)
     if not text:
         return None
@@ -73,7 +79,7 @@ def _parse_enum(f: Field, raw: Any, row: dict[str, Any], file_city: str | None) 
     return _TASK_NUMBER[value] if f.enum == "task" else value
 
 
-def _parse_list(f: Field, raw: Any, row: dict[str, Any], file_city: str | None) -> tuple[str, ...]:
+def _parse_list(f: Field, raw: Any, city: str | None) -> tuple[str, ...]:
     items: list[str] = []
     for text in split_list(to_text(raw)):
         value = _enum_value(f, text)
@@ -82,26 +88,25 @@ def _parse_list(f: Field, raw: Any, row: dict[str, Any], file_city: str | None) 
     return tuple(items)
 
 
-def _parse_city(f: Field, raw: Any, row: dict[str, Any], file_city: str | None) -> str | None:
+def _parse_city(f: Field, raw: Any, city: str | None) -> str | None:
     text = to_text(raw)
     if not text:
         return None
     candidates = divisions().city_candidates(text)
     if len(candidates) == 1:
         return candidates[0]
-    if file_city in candidates:
-        return file_city
+    if city in candidates:
+        return city
     if candidates:
         raise _Invalid(problem("city.ambiguous", f.name, candidates="或".join(candidates)))
     best = difflib.get_close_matches(text, divisions().cities, n=1, cutoff=0.3)
     raise _Invalid(problem("value.enum", f.name, label="盟市", suggestion=_suggestion(best[0] if best else None)))
 
 
-def _parse_county(f: Field, raw: Any, row: dict[str, Any], file_city: str | None) -> str | None:
+def _parse_county(f: Field, raw: Any, city: str | None) -> str | None:
     text = to_text(raw)
     if not text:
         return None
-    city = row.get("city") or file_city
     candidates = divisions().county_candidates(text)
     for candidate_city, county in candidates:
         if candidate_city == city or city is None:
@@ -115,7 +120,7 @@ def _parse_county(f: Field, raw: Any, row: dict[str, Any], file_city: str | None
     raise _Invalid(problem("county.unknown", f.name, city=city or "本盟市", suggestion=_suggestion(suggestion)))
 
 
-_PARSERS: dict[str, Callable[[Field, Any, dict[str, Any], str | None], Any]] = {
+_PARSERS: dict[str, Callable[[Field, Any, str | None], Any]] = {
     "text": _parse_text,
     "int": _parse_int,
     "date": _parse_date,
@@ -128,41 +133,99 @@ _PARSERS: dict[str, Callable[[Field, Any, dict[str, Any], str | None], Any]] = {
     "phone": _parse_text,
 }
 
-_MEMO_KINDS = frozenset({"enum", "list", "date"})
+#: One parsed row: every field's value, None (or () for a list) where blank or invalid. A plain
+#: named tuple, read by field name like ``model.LedgerRow``: building and keeping a pydantic
+#: object per row would cost more than all the parsing (``Record.model`` builds one on demand).
+RowValues = namedtuple(
+    "RowValues", [f.name for f in fields()], defaults=[() if f.kind == "list" else None for f in fields()]
+)
+
+
+@dataclass
+class ParsedRows:
+    """A ledger's rows as values, and the problems of their cells by row index (in field order)."""
+
+    rows: list[RowValues]
+    problems: dict[int, list[Problem]]
+
+
+def parse_columns(cells: dict[str, Sequence[Any]], count: int, file_city: str | None) -> ParsedRows:
+    """Parse ``count`` rows given as field → raw cells; ``file_city`` settles ambiguous short names.
+
+    The 盟市 column is parsed before the 旗县 column, whose names are read within each row's 盟市.
+    """
+    columns: list[list[Any]] = []
+    problems: dict[int, list[Problem]] = {}
+    cities: list[Any] = [file_city] * count
+    for f in fields():
+        raw = cells.get(f.name)
+        if raw is None:
+            columns.append([RowValues._field_defaults[f.name]] * count)
+            continue
+        keys = _keys(raw)
+        if f.kind == "county":
+            keys = list(zip([city or file_city for city in cities], keys))
+        outcomes = _Outcomes(f, file_city)
+        values = list(map(outcomes.__getitem__, keys))
+        if f.kind == "city":
+            cities = values
+        columns.append(values)
+        if outcomes.bad:
+            for index in [i for i, key in enumerate(keys) if key in outcomes.bad]:
+                problems.setdefault(index, []).append(outcomes.bad[keys[index]])
+    return ParsedRows(list(map(RowValues._make, zip(*columns))), problems)
+
+
+def filled(values: RowValues) -> dict[str, Any]:
+    """The fields of a row that have a value (blank and invalid ones left out)."""
+    return {name: value for name, value in zip(values._fields, values) if value is not None and value != ()}
 
 
 class RowParser:
-    """Parses the cells of one file's rows; ``file_city`` settles ambiguous short names."""
+    """Parses single rows given as field → raw cell: ``parse_columns`` on a ledger of one row."""
 
     def __init__(self, file_city: str | None, present: frozenset[str]) -> None:
         self.file_city = file_city
         self.present = present
-        self._plan = [(f, _PARSERS[f.kind]) for f in fields() if f.name in present]
-        self._memo: dict[tuple[str, Any], tuple[Any, Problem | None]] = {}
 
     def parse(self, raw: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-        values: dict[str, Any] = {}
-        found: list[Problem] = []
-        for f, parser in self._plan:
-            cell = raw.get(f.name)
-            if f.kind in _MEMO_KINDS and isinstance(cell, (str, int, float)):
-                memo_key = (f.name, cell)
-                outcome = self._memo.get(memo_key)
-                if outcome is None:
-                    outcome = self._memo[memo_key] = self._run(f, parser, cell, values)
-            else:
-                outcome = self._run(f, parser, cell, values)
-            value, issue = outcome
-            if issue is not None:
-                found.append(issue)
-            elif value is None and f.required == "yes":
-                found.append(problem("value.required", f.name, label=f.header, why=""))
-            if value is not None and value != ():
-                values[f.name] = value
-        return values, found
+        parsed = parse_columns({name: [raw.get(name)] for name in self.present}, 1, self.file_city)
+        return filled(parsed.rows[0]), parsed.problems.get(0, [])
 
-    def _run(self, f: Field, parser: Callable[..., Any], cell: Any, values: dict[str, Any]) -> tuple[Any, Problem | None]:
+
+def _keys(raw: Sequence[Any]) -> Sequence[Any]:
+    """Memo keys of the cells: the cells themselves, except that ``True`` and ``False`` go with
+    their type. Equal numbers such as ``1`` and ``1.0`` mean the same to every parser, but
+    ``True == 1`` too, and ``True`` means 是."""
+    if bool not in set(map(type, raw)):
+        return raw
+    return [(bool, cell) if type(cell) is bool else cell for cell in raw]
+
+
+class _Outcomes(dict[Any, Any]):
+    """One column's parsed value by memo key. A key is parsed the first time it is looked up, so
+    a single pass of look-ups, in C, both finds the distinct cells and spreads their outcomes."""
+
+    def __init__(self, f: Field, file_city: str | None) -> None:
+        super().__init__()
+        self.field = f
+        self.file_city = file_city
+        self.bad: dict[Any, Problem] = {}  # key → the problem of its cell
+
+    def __missing__(self, key: Any) -> Any:
+        f = self.field
+        city = self.file_city
+        if f.kind == "county":
+            city, key_of_cell = key
+        else:
+            key_of_cell = key
+        cell = key_of_cell[1] if type(key_of_cell) is tuple else key_of_cell
         try:
-            return parser(f, cell, values, self.file_city), None
+            value = _PARSERS[f.kind](f, cell, city)
         except _Invalid as invalid:
-            return None, invalid.problem
+            value, self.bad[key] = RowValues._field_defaults[f.name], invalid.problem
+        else:
+            if value is None and f.required == "yes":
+                self.bad[key] = problem("value.required", f.name, label=f.header, why="")
+        self[key] = value
+        return value

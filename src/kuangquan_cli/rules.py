@@ -1,20 +1,25 @@
 """The rules that need more than one cell of a row (SPEC §2, §4–§6).
 
 A rule takes the parsed row and the file's context and yields problems; each problem names the
-field whose cell the office must correct. Rules are listed once in ``ROW_RULES``.
+field whose cell the office must correct. ``RowChecker.check`` applies them all, in a fixed order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.findings import Problem, problem
 from kuangquan_cli.identifiers import check_credit_code, check_licence, check_phone
-from kuangquan_cli.model import LedgerRow
+from kuangquan_cli.parse import RowValues
 from kuangquan_cli.plan import Plan, PlanTask
 from kuangquan_cli.reference import procedures
+
+if TYPE_CHECKING:
+    from kuangquan_cli.model import LedgerRow
 
 MIN_MEASURES_LENGTH = 10
 
@@ -26,7 +31,7 @@ class RuleContext:
     file_city: str | None
 
 
-def derive_task(row: LedgerRow, plan: Plan) -> PlanTask | None:
+def derive_task(row: RowValues, plan: Plan) -> PlanTask | None:
     """The plan task of a right, from its type, mineral class and exploration stage."""
     if row.right_type is None or row.mineral_class is None:
         return None
@@ -36,7 +41,7 @@ def derive_task(row: LedgerRow, plan: Plan) -> PlanTask | None:
     return plan.derive_task(row.right_type, row.mineral_class, stage_ok)
 
 
-def effective_task(row: LedgerRow, plan: Plan) -> PlanTask | None:
+def effective_task(row: RowValues, plan: Plan) -> PlanTask | None:
     """The derived task, or the one the row states where it cannot be derived."""
     derived = derive_task(row, plan)
     if derived is None and row.task is not None:
@@ -44,26 +49,17 @@ def effective_task(row: LedgerRow, plan: Plan) -> PlanTask | None:
     return derived
 
 
-def is_cannot_resume(row: LedgerRow) -> bool:
+def is_cannot_resume(row: RowValues | LedgerRow) -> bool:
     """One of the mines that cannot resume for mining conditions (the 166, outside the 1383)."""
     return row.right_type == "采矿权" and row.status == "不具备条件"
 
 
-def _city(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+def _city(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
     if row.city and ctx.file_city and row.city != ctx.file_city:
         yield problem("city.mismatch", "city", file_city=ctx.file_city)
 
 
-def _identifiers(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
-    if row.licence_no:
-        yield from check_licence(row.licence_no, row.right_type, ctx.as_of.year)
-    if row.credit_code:
-        yield from check_credit_code(row.credit_code)
-    if row.phone:
-        yield from check_phone(row.phone)
-
-
-def _task(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+def _task(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
     if row.right_type == "探矿权" and row.stage_ok is None:
         yield problem("value.required", "stage_ok", label="勘查程度是否达到转采要求", why="（探矿权必填）")
     derived = derive_task(row, ctx.plan)
@@ -77,7 +73,7 @@ def _task(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
         yield problem("lead_dept.mismatch", "lead_dept", task=derived.label, expected=derived.lead_dept)
 
 
-def _reason(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+def _reason(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
     task = effective_task(row, ctx.plan)
     special = ctx.plan.cannot_resume_reason
     if is_cannot_resume(row):
@@ -100,7 +96,7 @@ def _reason(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
         yield problem("reason.not_allowed", "reason", task=task.label, allowed="、".join(task.reasons))
 
 
-def _procedures(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+def _procedures(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
     if row.reason == "缺少手续" and not row.missing:
         yield problem("missing.required", "missing")
     if row.mineral_class is None:
@@ -111,7 +107,7 @@ def _procedures(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
             yield problem("missing.not_applicable", "missing", mineral_class=row.mineral_class, item=name)
 
 
-def _own_reasons(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+def _own_reasons(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
     task = effective_task(row, ctx.plan)
     allowed = task.own_reasons if task else []
     if row.reason == "企业自身原因" and not row.own_reason:
@@ -123,7 +119,7 @@ def _own_reasons(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
             yield problem("own_reason.not_allowed", "own_reason", task=task.label, item=name, allowed="、".join(allowed) or "（本任务无）")
 
 
-def _measures(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+def _measures(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
     task = effective_task(row, ctx.plan)
     if task is None or not task.needs_measures or is_cannot_resume(row):
         return
@@ -133,7 +129,7 @@ def _measures(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
         yield problem("measures.too_short", "measures", length=len(row.measures))
 
 
-def _dates(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
+def _dates(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
     if row.status == "已完成" and row.done_date is None:
         yield problem("status.done_without_date", "done_date")
     if row.done_date is not None:
@@ -147,10 +143,50 @@ def _dates(row: LedgerRow, ctx: RuleContext) -> Iterator[Problem]:
         yield problem("deadline.after_goal", "deadline", goal=ctx.plan.goal_date.isoformat())
 
 
-Rule = Callable[[LedgerRow, RuleContext], Iterable[Problem]]
+#: Rules whose outcome depends only on a row's right, task, reason, procedures and status (and
+#: whether its measures are long enough): ``_PLAN_KEY`` reads exactly what they read.
+_PLAN_RULES: tuple[Callable[[RowValues, RuleContext], Iterator[Problem]], ...] = (
+    _task, _reason, _procedures, _own_reasons, _measures,
+)
+_PLAN_FIELDS = attrgetter(
+    "right_type", "mineral_class", "stage_ok", "task", "lead_dept", "reason", "missing", "own_reason", "status"
+)
 
-ROW_RULES: tuple[Rule, ...] = (_city, _identifiers, _task, _reason, _procedures, _own_reasons, _measures, _dates)
+
+def _plan_key(row: RowValues) -> tuple[Any, ...]:
+    measures = None if row.measures is None else min(len(row.measures), MIN_MEASURES_LENGTH)
+    return (*_PLAN_FIELDS(row), measures)
 
 
-def check_row(row: LedgerRow, ctx: RuleContext) -> list[Problem]:
-    return [found for rule in ROW_RULES for found in rule(row, ctx)]
+@dataclass
+class RowChecker:
+    """Applies every row rule to the rows of one file: ``_city``, the identifiers, ``_PLAN_RULES``
+    and ``_dates``, in that order.
+
+    A ledger repeats a few dozen combinations of type, class, task, reason and status over
+    thousands of rows: the outcome of ``_PLAN_RULES`` is worked out once per combination and
+    file. What belongs to one right (identifiers, dates) is checked on every row.
+    """
+
+    ctx: RuleContext
+    _by_plan_key: dict[tuple[Any, ...], tuple[list[Problem], PlanTask | None]] = field(default_factory=dict)
+
+    def check(self, row: RowValues) -> tuple[list[Problem], PlanTask | None]:
+        """The row's problems, and the task it counts under (None where it cannot be told)."""
+        ctx = self.ctx
+        found = list(_city(row, ctx))
+        if row.licence_no:
+            found += check_licence(row.licence_no, row.right_type, ctx.as_of.year)
+        if row.credit_code:
+            found += check_credit_code(row.credit_code)
+        if row.phone:
+            found += check_phone(row.phone)
+        key = _plan_key(row)
+        outcome = self._by_plan_key.get(key)
+        if outcome is None:
+            plan_found = [p for rule in _PLAN_RULES for p in rule(row, ctx)]
+            outcome = self._by_plan_key[key] = (plan_found, effective_task(row, ctx.plan))
+        found += outcome[0]
+        found += _dates(row, ctx)
+        return found, outcome[1]
+

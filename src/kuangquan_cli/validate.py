@@ -7,39 +7,49 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.findings import Finding, Problem, make_finding
 from kuangquan_cli.layout import Layout, column_letter, find_layout
-from kuangquan_cli.model import LedgerRow
 from kuangquan_cli.normalize import to_text
-from kuangquan_cli.parse import RowParser
+from kuangquan_cli.parse import RowValues, filled, parse_columns
 from kuangquan_cli.plan import Plan
 from kuangquan_cli.reading import UnreadableFile, read_sheets
 from kuangquan_cli.reconcile import Counted, ReconRow, reconcile, reconciliation_findings
 from kuangquan_cli.reference import divisions, field_by_name, fields
-from kuangquan_cli.rules import RuleContext, check_row, effective_task, is_cannot_resume
+from kuangquan_cli.rules import RowChecker, RuleContext, is_cannot_resume
+
+if TYPE_CHECKING:
+    from kuangquan_cli.model import LedgerRow
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One data row: where it is, what it says, what is wrong with it."""
 
     row: int
-    model: LedgerRow
+    values: RowValues
     task: int | None
     findings: list[Finding]
 
     @property
+    def model(self) -> LedgerRow:
+        """The row as the pydantic model, built when asked for (merging, storing): kept for every
+        row of a large ledger, the models would cost more memory and time than the checking."""
+        from kuangquan_cli.model import LedgerRow
+
+        return LedgerRow.model_validate(filled(self.values))
+
+    @property
     def cannot_resume(self) -> bool:
-        return is_cannot_resume(self.model)
+        return is_cannot_resume(self.values)
 
     @property
     def has_errors(self) -> bool:
         return any(f.is_error for f in self.findings)
 
     def counted(self) -> Counted:
-        return Counted(self.task, self.model.reason, self.cannot_resume)
+        return Counted(self.task, self.values.reason, self.cannot_resume)
 
 
 @dataclass
@@ -134,7 +144,8 @@ class _FileChecker:
         self.plan = plan
         self.as_of = as_of
 
-    def locate(self, found: Problem, row: int | None, raw: dict[str, Any]) -> Finding:
+    def locate(self, found: Problem, row: int, raw: Any) -> Finding:
+        """The finding at its cell; ``raw`` is what the cell holds (None where the column is absent)."""
         col = self.layout.columns.get(found.field) if found.field else None
         return make_finding(
             found.code,
@@ -143,35 +154,35 @@ class _FileChecker:
             row=row,
             column=column_letter(col) if col is not None else None,
             field=found.field,
-            value=to_text(raw.get(found.field)) or None if found.field else None,
+            value=to_text(raw) or None if found.field else None,
             **found.ctx,
         )
 
     def run(self) -> None:
-        rows = list(self.layout.data_rows())
-        file_city = self.result.city or _majority_city(rows)
+        data = list(self.layout.data_rows())
+        cells = {name: [row[col] for _, row in data] for name, col in self.layout.columns.items()}
+        file_city = self.result.city or _majority_city(cells.get("city", []))
         self.result.city = file_city
-        parser = RowParser(file_city, frozenset(self.layout.columns))
-        ctx = RuleContext(self.plan, self.as_of, file_city)
-        for number, raw in rows:
-            values, problems = parser.parse(raw)
-            model = LedgerRow.model_validate(values)
-            problems += check_row(model, ctx)
-            task = effective_task(model, self.plan)
-            findings = [self.locate(p, number, raw) for p in problems]
-            self.result.records.append(Record(number, model, task.number if task else None, findings))
+        parsed = parse_columns(cells, len(data), file_city)
+        checker = RowChecker(RuleContext(self.plan, self.as_of, file_city))
+        records = self.result.records
+        for index, ((number, _), values) in enumerate(zip(data, parsed.rows)):
+            problems, task = checker.check(values)
+            if index in parsed.problems:
+                problems = parsed.problems[index] + problems
+            findings = [self.locate(p, number, cells[p.field][index] if p.field in cells else None) for p in problems]
+            records.append(Record(number, values, task.number if task else None, findings))
         self._duplicate_licences()
 
     def _duplicate_licences(self) -> None:
+        counts = Counter(r.values.licence_no for r in self.result.records if r.values.licence_no)
         places: dict[str, list[Record]] = defaultdict(list)
         for record in self.result.records:
-            if record.model.licence_no:
-                places[record.model.licence_no].append(record)
+            if counts[record.values.licence_no] > 1:
+                places[record.values.licence_no].append(record)
         col = self.layout.columns.get("licence_no")
         letter = column_letter(col) if col is not None else ""
         for licence, records in places.items():
-            if len(records) < 2:
-                continue
             where = "、".join(f"{letter}{r.row}" for r in records)
             for record in records:
                 record.findings.append(
@@ -182,12 +193,12 @@ class _FileChecker:
                 )
 
 
-def _majority_city(rows: list[tuple[int, dict[str, Any]]]) -> str | None:
-    counts = Counter(
-        candidates[0]
-        for _, raw in rows
-        if len(candidates := divisions().city_candidates(to_text(raw.get("city")))) == 1
-    )
+def _majority_city(cells: list[Any]) -> str | None:
+    """The 盟市 most rows name; each distinct spelling is looked up once."""
+    counts: Counter[str] = Counter()
+    for cell, rows in Counter(cells).items():
+        if len(candidates := divisions().city_candidates(to_text(cell))) == 1:
+            counts[candidates[0]] += rows
     return counts.most_common(1)[0][0] if counts else None
 
 
