@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -221,9 +223,29 @@ def _header_findings(result: FileResult, layout: Layout) -> list[Finding]:
     return found
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading and checking a ledger makes a few long-lived containers per row (grid rows, parsed
+    rows, records) and no reference cycles; the cyclic garbage collector would walk them over and
+    over and free nothing (a third of the checking time at 30,000 rows). Refcounting still frees
+    everything that is dropped; the collector is back on once the file is done."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def validate_file(path: str | Path, plan: Plan, as_of: date, sheet: str | None = None) -> FileResult:
     """Read and check one ledger file. Unreadable files come back with a file-level finding."""
-    path = Path(path)
+    with _collector_paused():
+        return _validate_file(Path(path), plan, as_of, sheet)
+
+
+def _validate_file(path: Path, plan: Plan, as_of: date, sheet: str | None) -> FileResult:
     result = FileResult(path)
     try:
         sheets = read_sheets(path)
