@@ -57,3 +57,14 @@ def test_valid_phones(phone):
 @pytest.mark.parametrize("phone", ["1391234567", "6612345", "4716612345", "12345678901", "0471-661"])
 def test_invalid_phones(phone):
     assert [p.code for p in check_phone(phone)] == ["phone.shape"]
+
+
+@given(st.text(alphabet=CREDIT_ALPHABET, min_size=17, max_size=17), st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=8, max_size=8))
+def test_check_characters_are_the_weighted_sums_of_the_standards(first17, body8):
+    """The fast base-34 / base-17 forms give the check characters of GB 32100 and GB 11714."""
+    from kuangquan_cli.identifiers import org_check_char
+
+    total = sum(CREDIT_ALPHABET.index(c) * pow(3, i, 31) for i, c in enumerate(first17))
+    assert credit_check_char(first17) == CREDIT_ALPHABET[(31 - total % 31) % 31]
+    remainder = 11 - sum(int(c, 36) * w for c, w in zip(body8, (3, 7, 9, 10, 5, 8, 4, 2))) % 11
+    assert org_check_char(body8) == {10: "X", 11: "0"}.get(remainder, str(remainder))
