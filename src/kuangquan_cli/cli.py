@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 
 import click
 
@@ -57,6 +56,8 @@ def main() -> None:
         sys.exit(2)
     except Exception as exc:  # a bug: one line for the user, the traceback with --debug
         if debug:
+            import traceback  # only here: it costs a tenth of kq --help
+
             traceback.print_exc()
         click.echo(f"内部错误：{type(exc).__name__}: {exc}（请加 --debug 重新运行并报告）", err=True)
         sys.exit(2)

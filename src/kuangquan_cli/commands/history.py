@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kuangquan_cli.commands.common import CONTEXT, emit_json
+from kuangquan_cli.commands.common import CONTEXT, PathType, emit_json
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--db", "db_path", type=PathType(dir_okay=False),
               help="快照数据库，默认为环境变量 KQ_DB，否则为 ./kq.db")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
 def history(db_path: Path | None, fmt: str) -> None:
@@ -21,6 +23,8 @@ def history(db_path: Path | None, fmt: str) -> None:
     with Store(resolve_db_path(db_path)) as store:
         weeks = store.weeks()
     if fmt == "json":
+        from dataclasses import asdict
+
         emit_json({"weeks": [asdict(w) | {"label": w.label} for w in weeks]})
         return
     from rich.console import Console

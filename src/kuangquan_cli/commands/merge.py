@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kuangquan_cli.commands.common import CONTEXT, emit_json, plan_option, week_options
+from kuangquan_cli.commands.common import CONTEXT, PathType, emit_json, plan_option, week_options
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=PathType(file_okay=False))
 @week_options
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", type=PathType(dir_okay=False),
               help="汇总台账的保存位置，默认为 out/汇总台账_<年>-W<周>.xlsx")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--db", "db_path", type=PathType(dir_okay=False),
               help="快照数据库，默认为环境变量 KQ_DB，否则为 ./kq.db")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
 @plan_option

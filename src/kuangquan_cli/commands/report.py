@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kuangquan_cli.commands.common import CONTEXT, plan_option, week_options
+from kuangquan_cli.commands.common import CONTEXT, PathType, plan_option, week_options
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @click.command(context_settings=CONTEXT)
 @week_options
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--db", "db_path", type=PathType(dir_okay=False),
               help="快照数据库，默认为环境变量 KQ_DB，否则为 ./kq.db")
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]),
               help="html（网页，可直接转发、打印）或 md（Markdown，便于粘贴到消息中）；默认按 --out 的扩展名，否则为 html")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", type=PathType(dir_okay=False),
               help="通报的保存位置，默认为 out/全区盘活矿业权工作进展通报_<年>-W<周>.html（或 .md）")
 @plan_option
 def report(week: int | None, year: int | None, db_path: Path | None, fmt: str | None, out: Path | None,

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kuangquan_cli.commands.common import CONTEXT
+from kuangquan_cli.commands.common import CONTEXT, PathType
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @click.command(context_settings=CONTEXT, hidden=True)
 @click.option("--seed", type=int, help="随机种子；默认为仓库中样例台账所用的种子")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("sample_ledgers"),
+@click.option("--out", "out_dir", type=PathType(file_okay=False), default="sample_ledgers",
               show_default=True, help="输出目录")
 def samples(seed: int | None, out_dir: Path) -> None:
     """生成全区 12 个盟市两周（2022 年第 37、38 周）的样例台账和问题样例。"""

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kuangquan_cli.commands.common import CONTEXT, plan_option
+from kuangquan_cli.commands.common import CONTEXT, PathType, plan_option
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @click.command(context_settings=CONTEXT)
 @click.option("--city", help="盟市名称，如 包头市：旗县下拉列表只列该盟市的旗县（市、区）")
-@click.option("--out", type=click.Path(path_type=Path), help="输出文件（.xlsx）或文件夹，默认为当前文件夹下的 [盟市]台账模板.xlsx")
+@click.option("--out", type=PathType(), help="输出文件（.xlsx）或文件夹，默认为当前文件夹下的 [盟市]台账模板.xlsx")
 @click.option("--force", is_flag=True, help="覆盖已存在的文件")
 @plan_option
 def template(city: str | None, out: Path | None, force: bool, plan_path: str | None) -> None:

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kuangquan_cli.commands.common import CONTEXT, as_of_date, emit_json, plan_option, week_options
+from kuangquan_cli.commands.common import CONTEXT, PathType, as_of_date, emit_json, plan_option, week_options
 from kuangquan_cli.errors import KqError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=PathType(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
 @click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
 @click.option("--sheet", help="指定台账所在的工作表名称")
 @click.option("--annotate", is_flag=True, help="另存一份标注副本 <文件名>.校验.xlsx：错误标红、警告标黄、单元格批注，首页列出全部问题")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="标注副本的输出文件夹（默认与原文件同一文件夹）")
+@click.option("--out", "out_dir", type=PathType(file_okay=False), help="标注副本的输出文件夹（默认与原文件同一文件夹）")
 @click.option("--force", is_flag=True, help="覆盖已存在的标注副本")
 @plan_option
 @week_options
