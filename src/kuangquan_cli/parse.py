@@ -210,22 +210,20 @@ class _Outcomes(dict[Any, Any]):
         super().__init__()
         self.field = f
         self.file_city = file_city
+        self.parser = _PARSERS[f.kind]
+        self.by_city = f.kind == "county"  # keys are (the row's 盟市, the cell's key)
         self.bad: dict[Any, Problem] = {}  # key → the problem of its cell
 
     def __missing__(self, key: Any) -> Any:
-        f = self.field
-        city = self.file_city
-        if f.kind == "county":
-            city, key_of_cell = key
-        else:
-            key_of_cell = key
+        city, key_of_cell = key if self.by_city else (self.file_city, key)
         cell = key_of_cell[1] if type(key_of_cell) is tuple else key_of_cell
         try:
-            value = _PARSERS[f.kind](f, cell, city)
+            value = self.parser(self.field, cell, city)
         except _Invalid as invalid:
-            value, self.bad[key] = RowValues._field_defaults[f.name], invalid.problem
+            value, self.bad[key] = RowValues._field_defaults[self.field.name], invalid.problem
         else:
-            if value is None and f.required == "yes":
+            if value is None and self.field.required == "yes":
+                f = self.field
                 self.bad[key] = problem("value.required", f.name, label=f.header, why="")
         self[key] = value
         return value

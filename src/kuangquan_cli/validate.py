@@ -162,7 +162,8 @@ class _FileChecker:
 
     def run(self) -> None:
         data = list(self.layout.data_rows())
-        cells = {name: [row[col] for _, row in data] for name, col in self.layout.columns.items()}
+        columns = list(zip(*(row for _, row in data)))  # the rows turned into columns, in C
+        cells = {name: columns[col] if columns else () for name, col in self.layout.columns.items()}
         file_city = self.result.city or _majority_city(cells.get("city", []))
         self.result.city = file_city
         parsed = parse_columns(cells, len(data), file_city)
