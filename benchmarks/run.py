@@ -16,12 +16,14 @@ Run from the repository root: ``python -m benchmarks.run [--quick] [--out FILE]`
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -46,8 +48,13 @@ class Run:
 
 
 def run(command: list[str], ok: tuple[int, ...] = (0,)) -> Run:
-    """Run ``command`` in a fresh process; its wall time and its own peak resident memory."""
+    """Run ``command`` in a fresh process; its wall time and its own peak resident memory.
+
+    Python may write its bytecode cache, as it does for an installed kq (pip compiles it); in a
+    checkout with PYTHONDONTWRITEBYTECODE set, kq would otherwise compile itself on every start.
+    """
     env = {**os.environ, **LIMITS}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
@@ -61,11 +68,16 @@ def run(command: list[str], ok: tuple[int, ...] = (0,)) -> Run:
 
 
 def best_pair(first: list[str], second: list[str], repeat: int, ok: tuple[int, ...] = (0,)) -> tuple[Run, Run]:
-    """Alternate the two commands ``repeat`` times; the fastest run of each."""
+    """Alternate the two commands ``repeat`` times, after one unmeasured run of each (bytecode,
+    disk cache) unless a single run is asked for; the fastest run of each. ``ok``: the exit
+    statuses accepted (kq validate exits 1 when it finds errors)."""
+    if repeat > 1:
+        run(first, ok)
+        run(second, ok)
     firsts, seconds = [], []
     for _ in range(repeat):
         firsts.append(run(first, ok))
-        seconds.append(run(second))
+        seconds.append(run(second, ok))
     return min(firsts, key=lambda r: r.seconds), min(seconds, key=lambda r: r.seconds)
 
 
@@ -97,6 +109,37 @@ def measure_size(rows: int, repeat: int | None = None) -> dict[str, Any]:
         "kq_peak_mb": mine.peak_mb,
         "floor_peak_mb": floor.peak_mb,
     }
+
+
+PHASES = """
+import json, sys, time
+from datetime import date
+from pathlib import Path
+from kuangquan_cli.limits import Limits, inspect_xlsx
+from kuangquan_cli.plan import load_plan
+from kuangquan_cli.reading import read_sheets
+from kuangquan_cli.validate import validate_file
+path, plan, clock = Path(sys.argv[1]), load_plan(), time.perf_counter
+start = clock()
+with path.open("rb") as handle:
+    inspect_xlsx(handle, Limits.from_env())
+inspected = clock()
+read_sheets(path)
+read = clock()
+validate_file(path, plan, date(2022, 9, 18))
+print(json.dumps({"inspect_s": inspected - start, "read_s": read - inspected, "validate_s": clock() - read}))
+"""
+
+
+def measure_phases(rows: int) -> dict[str, Any]:
+    """Where ``validate_file`` spends its time, in one process: the limits' inspection of the
+    workbook, ``read_sheets`` (inspection included) and the whole of ``validate_file``."""
+    env = {**os.environ, **LIMITS}
+    found = subprocess.run(python("-c", PHASES, str(ledger(rows))), capture_output=True, text=True, env=env,
+                           check=True)
+    phases = json.loads(found.stdout)
+    phases["check_s"] = phases["validate_s"] - phases["read_s"]
+    return {"rows": rows, **phases}
 
 
 def comparison(name: str, mine: Run, reference: Run, target: float) -> dict[str, Any]:
@@ -186,7 +229,16 @@ def check_table(checks: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def report(sizes: list[dict[str, Any]], checks: list[dict[str, Any]], host: dict[str, str]) -> str:
+def phase_table(phases: Sequence[dict[str, Any]]) -> list[str]:
+    lines = ["| rows | validate_file | read_sheets | of which limits.inspect_xlsx | checking (the rest) |",
+             "|---:|---:|---:|---:|---:|"]
+    lines += [f"| {p['rows']:,} | {p['validate_s']:.2f} s | {p['read_s']:.2f} s | {p['inspect_s']:.2f} s | "
+              f"{p['check_s']:.2f} s |" for p in phases]
+    return lines
+
+
+def report(sizes: list[dict[str, Any]], checks: list[dict[str, Any]], host: dict[str, str],
+           phases: Sequence[dict[str, Any]] = ()) -> str:
     """The figures as Markdown, with the machine they were measured on."""
     lines = ["# kq benchmarks", "",
              "Written by `make bench` (`python -m benchmarks.run`). Each figure is the best of a few fresh",
@@ -197,6 +249,8 @@ def report(sizes: list[dict[str, Any]], checks: list[dict[str, Any]], host: dict
     lines += [f"- {key}: {value}" for key, value in host.items()]
     lines += ["", "## `kq validate` against the floor", "", *size_table(sizes), "",
               "## Start-up, merge and report", "", *check_table(checks), ""]
+    if phases:
+        lines += ["## Where the time goes (in one process, after imports)", "", *phase_table(phases), ""]
     return "\n".join(lines)
 
 
@@ -210,10 +264,12 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(measure_size(rows, 1 if args.quick else None))
         print(size_table(sizes)[-1], flush=True)
     checks = measure_startup(1 if args.quick else 5)
+    phases = []
     if not args.quick:
         checks += measure_merge()
-    text = report(sizes, checks, machine())
-    print("\n".join(check_table(checks)))
+        phases = [measure_phases(rows) for rows in (30_000, 300_000)]
+    text = report(sizes, checks, machine(), phases)
+    print("\n".join(check_table(checks) + phase_table(phases)))
     out = args.out or (None if args.quick else RESULTS)
     if out:
         out.write_text(text, encoding="utf-8")
