@@ -68,3 +68,24 @@ def make_finding(
         value=value,
         message=entry.message(value=value, **ctx),
     )
+
+
+class FindingTally:
+    """Error and warning counts, and the exit status they give, of anything holding findings."""
+
+    @property
+    def findings(self) -> list[Finding]:
+        raise NotImplementedError
+
+    @property
+    def errors(self) -> int:
+        return sum(f.is_error for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(not f.is_error for f in self.findings)
+
+    def exit_code(self, strict: bool = False) -> int:
+        """0 = no errors, 1 = errors (or, with ``strict``, warnings) found (SPEC §9)."""
+        return 1 if self.errors or (strict and self.warnings) else 0
+

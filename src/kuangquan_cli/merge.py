@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.annotate import SUFFIX as ANNOTATED_SUFFIX
 from kuangquan_cli.errors import KqError
-from kuangquan_cli.findings import Finding, make_finding
+from kuangquan_cli.findings import Finding, FindingTally, make_finding
 from kuangquan_cli.layout import column_letter
 from kuangquan_cli.model import LedgerRow
 from kuangquan_cli.plan import Plan
@@ -180,7 +180,7 @@ class LicenceDuplicate:
 
 
 @dataclass
-class MergeResult:
+class MergeResult(FindingTally):
     year: int
     week: int
     directory: Path
@@ -213,17 +213,6 @@ class MergeResult:
     def findings(self) -> list[Finding]:
         """Every finding: each file's, then those of the region (missing 盟市, plan differences)."""
         return [f for s in self.sources for f in s.result.findings] + self.region_findings
-
-    @property
-    def errors(self) -> int:
-        return sum(f.is_error for f in self.findings)
-
-    @property
-    def warnings(self) -> int:
-        return sum(not f.is_error for f in self.findings)
-
-    def exit_code(self, strict: bool = False) -> int:
-        return 1 if self.errors or (strict and self.warnings) else 0
 
     def flagged_by_file(self) -> dict[str, int]:
         counts = {s.file: 0 for s in self.sources}

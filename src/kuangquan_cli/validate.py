@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kuangquan_cli.findings import Finding, Problem, make_finding
+from kuangquan_cli.findings import Finding, FindingTally, Problem, make_finding
 from kuangquan_cli.layout import Layout, column_letter, find_layout
 from kuangquan_cli.normalize import to_text
 from kuangquan_cli.parse import RowValues, filled, parse_columns
@@ -55,7 +55,7 @@ class Record:
 
 
 @dataclass
-class FileResult:
+class FileResult(FindingTally):
     path: Path
     sheet: str | None = None
     city: str | None = None
@@ -73,14 +73,6 @@ class FileResult:
     def findings(self) -> list[Finding]:
         return self.file_findings + [f for r in self.records for f in r.findings]
 
-    @property
-    def errors(self) -> int:
-        return sum(f.is_error for f in self.findings)
-
-    @property
-    def warnings(self) -> int:
-        return sum(not f.is_error for f in self.findings)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "file": self.file,
@@ -95,21 +87,14 @@ class FileResult:
 
 
 @dataclass
-class ValidationReport:
+class ValidationReport(FindingTally):
     files: list[FileResult]
     reconciliation: list[ReconRow]
     region_findings: list[Finding]
 
     @property
-    def errors(self) -> int:
-        return sum(f.errors for f in self.files) + sum(f.is_error for f in self.region_findings)
-
-    @property
-    def warnings(self) -> int:
-        return sum(f.warnings for f in self.files) + sum(not f.is_error for f in self.region_findings)
-
-    def exit_code(self, strict: bool = False) -> int:
-        return 1 if self.errors or (strict and self.warnings) else 0
+    def findings(self) -> list[Finding]:
+        return [f for result in self.files for f in result.findings] + self.region_findings
 
     def to_dict(self) -> dict[str, Any]:
         return {
