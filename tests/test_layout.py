@@ -126,3 +126,20 @@ def test_csv_in_utf8_bom_gbk_and_utf16(tmp_path, plan):
         assert sheets[0].rows[0][0] == "序号", name
         result = validate_file(path, plan, AS_OF)
         assert result.findings == [] and len(result.records) == 1, name
+
+
+def test_a_visible_ledger_wins_over_a_hidden_copy_with_the_same_header(tmp_path, plan):
+    import openpyxl
+
+    from ledger_factory import write_ledger
+
+    path = write_ledger(tmp_path / "包头市.xlsx", [row(credit_code="91150602MA0MYGRT5X")])
+    book = openpyxl.load_workbook(path)
+    old = book.copy_worksheet(book["台账"])
+    old.title = "上周台账"
+    old.sheet_state = "hidden"
+    book.move_sheet(old, offset=-1)
+    book["台账"]["J4"] = credit_code()
+    book.save(path)
+    result = validate_file(path, plan, AS_OF)
+    assert result.sheet == "台账" and result.findings == []

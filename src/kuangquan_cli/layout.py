@@ -147,13 +147,19 @@ def _layout_at(sheet: Sheet, index: int) -> Layout:
 
 
 def find_layout(sheets: list[Sheet], sheet_name: str | None = None) -> Layout | None:
-    """The sheet and row whose header matches the most ledger fields (ties: the first)."""
+    """The sheet and row whose header matches the most ledger fields.
+
+    Ties go to a visible sheet over a hidden one (a hidden sheet is often last week's copy),
+    then to the first.
+    """
     best: Layout | None = None
+    best_rank = (0, False)
     for sheet in sheets:
         if sheet_name is not None and sheet.name != sheet_name:
             continue
         for index in range(min(HEADER_SCAN_ROWS, len(sheet.rows))):
             score = len({f for f in map(_field_of, sheet.rows[index]) if f})
-            if score >= MIN_HEADER_FIELDS and (best is None or score > len(best.columns)):
-                best = _layout_at(sheet, index)
+            rank = (score, sheet.visible)
+            if score >= MIN_HEADER_FIELDS and rank > best_rank:
+                best, best_rank = _layout_at(sheet, index), rank
     return best
