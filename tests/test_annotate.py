@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kuangquan_cli.annotate import FILL, SUMMARY_SHEET, advice, annotate, annotated_path
+from kuangquan_cli.annotate import FILL, SUMMARY_SHEET, annotate, annotated_path
 from kuangquan_cli.reference import fields
 from kuangquan_cli.validate import FileResult, validate_file
 from ledger_factory import credit_code, row, write_ledger
@@ -169,7 +169,7 @@ def test_output_stays_in_the_output_folder():
 
 
 def test_suggestions_name_the_value_to_write(flawed):
-    by_code = {f.code: advice(f) for f in flawed.findings}
+    by_code = {f.code: f.advice for f in flawed.findings}
     assert by_code["value.required"] == "填写「责任人」"
     assert by_code["county.not_in_city"].startswith("改正旗县")
     assert all(by_code.values())

@@ -174,3 +174,13 @@ def test_parsed_rows_have_the_fields_and_defaults_of_the_model():
 
     assert RowValues._fields == tuple(LedgerRow.model_fields)
     assert RowValues() == tuple(f.default for f in LedgerRow.model_fields.values())
+
+
+def test_advice_names_the_value_to_write(check):
+    by_code = {f.code: f.advice for f in check(row(status="已完"), row(seq=2, licence_no="1502002009051120016227",
+                                                                    county="固阳", phone=None)).findings}
+    assert by_code == {
+        "value.enum": "改为「已完成」",
+        "licence.prefix_missing": "改为 C1502002009051120016227",
+        "value.required": "填写「联系电话」",
+    }

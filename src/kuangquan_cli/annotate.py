@@ -36,68 +36,6 @@ COMMENT_WIDTH_PT = 300
 COMMENT_LINE_WIDTH = 44  # in half-width characters, what a 300 pt comment box holds per line
 LINE_HEIGHT_PT = 15
 
-#: What to do about each finding, in a few words; ``{header}`` is the column, ``{expected}`` the
-#: right value the message names. Codes without an entry fall back to the message's own advice.
-ADVICE: dict[str, str] = {
-    "file.unreadable": "用 Excel/WPS 打开确认文件完好，另存为 .xlsx 后重新报送",
-    "file.encrypted": "取消打开密码，另存为 .xlsx 后重新报送",
-    "file.unsupported": "另存为 .xlsx 后重新报送",
-    "file.too_large": "删除多余的空行空列后重新报送",
-    "header.not_found": "用 kq template 生成的模板填报，或把表头改成模板中的列名",
-    "header.missing_column": "按模板补上「{header}」列",
-    "header.duplicate_column": "删除多余的「{header}」列",
-    "header.unknown_column": "如是台账字段，把列名改为模板中的名称；否则可删除",
-    "value.required": "填写「{header}」",
-    "value.date": "改为 2022-09-20 这样的日期",
-    "value.number": "只填整数",
-    "value.enum": "从下拉列表中选择",
-    "value.precision_lost": "单元格设为文本，按证照原件重新录入",
-    "city.ambiguous": "填写盟市全称",
-    "city.mismatch": "移到所属盟市的台账，或改正盟市",
-    "county.unknown": "填写本盟市所辖旗县（市、区）的全称",
-    "county.not_in_city": "改正旗县，或把本行移到所属盟市的台账",
-    "county.dev_zone": "改为其所在的旗县（市、区）",
-    "licence.shape": "按许可证原件核对许可证号",
-    "licence.prefix_missing": "改为 {expected}",
-    "licence.type_mismatch": "核对许可证号或矿业权类型",
-    "licence.date": "按许可证原件核对许可证号",
-    "licence.region": "核实许可证的发证机关",
-    "licence.duplicate": "核对后删除重复的行，一个矿业权只占一行",
-    "credit_code.shape": "按营业执照核对统一社会信用代码",
-    "credit_code.check": "按营业执照逐位核对（多为某一位录错）",
-    "credit_code.inner_check": "按营业执照逐位核对",
-    "task.mismatch": "改为{expected}，或核对矿业权类型、矿种类别、勘查程度",
-    "lead_dept.mismatch": "改为{expected}，或留空",
-    "reason.not_allowed": "从本任务可选的原因中选择",
-    "reason.cannot_resume": "核对原因分类与进展状态",
-    "missing.required": "列出所缺手续，多项用顿号分隔",
-    "missing.not_applicable": "删去该项手续",
-    "own_reason.required": "写明具体的企业自身原因",
-    "own_reason.not_allowed": "从本任务可选的企业自身原因中选择",
-    "measures.too_short": "写明一矿一策的具体措施，不少于 10 个字",
-    "status.done_without_date": "填写完成日期",
-    "status.date_without_done": "进展状态改为已完成，或清空完成日期",
-    "date.future": "核对完成日期",
-    "validity.order": "核对有效期起止",
-    "deadline.after_goal": "核实完成时限",
-    "phone.shape": "填写 11 位手机号或“区号-号码”",
-}
-_SUGGESTED = re.compile(r"是否应为「([^」]+)」")
-_EXPECTED = re.compile(r"应为\s*([^\s，；。]+)")
-
-
-def advice(finding: Finding) -> str:
-    """A short instruction for the 建议 column, from the message or the code's standard advice."""
-    suggested = _SUGGESTED.search(finding.message)
-    if suggested:
-        return f"改为「{suggested.group(1)}」"
-    template = ADVICE.get(finding.code)
-    if template is None:
-        return finding.message.rpartition("；")[2] if "；" in finding.message else "按问题说明改正"
-    expected = _EXPECTED.search(finding.message)
-    return template.format(header=_header(finding.field), expected=expected.group(1) if expected else "")
-
-
 def _header(field: str | None) -> str:
     return field_by_name()[field].header if field else ""
 
@@ -215,7 +153,7 @@ def _mark(cell: Any, found: list[Finding]) -> None:
 
     worst = "error" if any(f.is_error for f in found) else "warning"
     cell.fill = PatternFill("solid", fgColor=FILL[worst])
-    lines = [f"【{LEVEL[f.severity]}】{f.message}\n建议：{advice(f)}" for f in found]
+    lines = [f"【{LEVEL[f.severity]}】{f.message}\n建议：{f.advice}" for f in found]
     if cell.comment is not None:
         lines.append(f"——原批注——\n{cell.comment.text}")
     text = "\n".join(lines)
@@ -328,7 +266,7 @@ def _table_row(ws: Any, r: int, number: int, finding: Finding, cell: Any | None)
     write_value(ws.cell(r, 3), _header(finding.field))
     write_value(ws.cell(r, 4), finding.value)
     write_value(ws.cell(r, 5), finding.message)
-    write_value(ws.cell(r, 6), advice(finding))
+    write_value(ws.cell(r, 6), finding.advice)
     ws.cell(r, 7, finding.code)
     ws.cell(r, 8, LEVEL[finding.severity]).fill = PatternFill("solid", fgColor=FILL[finding.severity])
     for col in range(1, len(COLUMNS) + 1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -35,9 +36,14 @@ class Finding:
     field: str | None
     value: str | None
     message: str
+    advice: str = dataclasses.field(default="", compare=False)
+    """What to do about it, in a few words (the annotated copy's 建议); not part of the JSON."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The finding as SPEC §9.1 spells it."""
+        data = asdict(self)
+        del data["advice"]
+        return data
 
     @property
     def is_error(self) -> bool:
@@ -67,6 +73,7 @@ def make_finding(
         field=field,
         value=value,
         message=entry.message(value=value, **ctx),
+        advice=entry.advice_for(value=value, **ctx),
     )
 
 

@@ -28,15 +28,16 @@ class _Invalid(Exception):
         self.problem = found
 
 
-def _suggestion(value: str | None) -> str:
-    return f"，是否应为「{value}」？" if value else ""
+def _suggested(value: str | None) -> dict[str, str | None]:
+    """Message context for a did-you-mean: the sentence for the message, the value for advice."""
+    return {"suggestion": f"，是否应为「{value}」？" if value else "", "suggested": value}
 
 
 def _enum_value(f: Field, text: str) -> str:
     enum = enumerations()[f.enum or ""]
     value = enum.resolve(text)
     if value is None:
-        raise _Invalid(problem("value.enum", f.name, label=f.header, suggestion=_suggestion(enum.suggest(text))))
+        raise _Invalid(problem("value.enum", f.name, label=f.header, **_suggested(enum.suggest(text))))
     return value
 
 
@@ -100,7 +101,7 @@ def _parse_city(f: Field, raw: Any, city: str | None) -> str | None:
     if candidates:
         raise _Invalid(problem("city.ambiguous", f.name, candidates="或".join(candidates)))
     best = difflib.get_close_matches(text, divisions().cities, n=1, cutoff=0.3)
-    raise _Invalid(problem("value.enum", f.name, label="盟市", suggestion=_suggestion(best[0] if best else None)))
+    raise _Invalid(problem("value.enum", f.name, label="盟市", **_suggested(best[0] if best else None)))
 
 
 def _parse_county(f: Field, raw: Any, city: str | None) -> str | None:
@@ -117,7 +118,7 @@ def _parse_county(f: Field, raw: Any, city: str | None) -> str | None:
     if any(marker in text for marker in _DEV_ZONE_MARKERS):
         raise _Invalid(problem("county.dev_zone", f.name))
     suggestion = divisions().suggest_county(text, city) if city else None
-    raise _Invalid(problem("county.unknown", f.name, city=city or "本盟市", suggestion=_suggestion(suggestion)))
+    raise _Invalid(problem("county.unknown", f.name, city=city or "本盟市", **_suggested(suggestion)))
 
 
 _PARSERS: dict[str, Callable[[Field, Any, str | None], Any]] = {
