@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from kuangquan_cli.identifiers import check_credit_code, check_licence, check_phone
 from kuangquan_cli.normalize import parse_date, to_text
-from kuangquan_cli.parse import RowParser
+from kuangquan_cli.parse import parse_columns
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 FULL_WIDTH = str.maketrans("0123456789-/.", "０１２３４５６７８９－／．")
@@ -76,20 +76,20 @@ def test_a_number_of_up_to_15_digits_keeps_its_digits(number):
 
 @given(st.integers(10**15, 10**25))
 def test_a_licence_number_past_15_digits_is_reported_as_truncated(number):
-    parser = RowParser("包头市", frozenset({"licence_no", "credit_code"}))
-    for cell in (number, float(number)):
-        values, problems = parser.parse({"licence_no": cell, "credit_code": cell})
-        assert {(p.code, p.field) for p in problems} == {("value.precision_lost", "licence_no"),
-                                                         ("value.precision_lost", "credit_code")}
-        assert "licence_no" not in values
+    cells = [number, float(number)]
+    parsed = parse_columns({"licence_no": cells, "credit_code": cells}, 2, "包头市")
+    for index, values in enumerate(parsed.rows):
+        assert {(p.code, p.field) for p in parsed.problems[index]} == {("value.precision_lost", "licence_no"),
+                                                                       ("value.precision_lost", "credit_code")}
+        assert values.licence_no is None
 
 
 @given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
 def test_a_mobile_typed_as_a_number_stays_valid(mobile):
-    parser = RowParser("包头市", frozenset({"phone"}))
-    for cell in (int(mobile), float(mobile)):
-        values, problems = parser.parse({"phone": cell})
-        assert values["phone"] == mobile and check_phone(values["phone"]) == []
+    parsed = parse_columns({"phone": [int(mobile), float(mobile)]}, 2, "包头市")
+    assert parsed.problems == {}
+    for values in parsed.rows:
+        assert values.phone == mobile and check_phone(values.phone) == []
 
 
 @given(st.text(max_size=40))

@@ -182,18 +182,6 @@ def filled(values: RowValues) -> dict[str, Any]:
     return {name: value for name, value in zip(values._fields, values) if value is not None and value != ()}
 
 
-class RowParser:
-    """Parses single rows given as field → raw cell: ``parse_columns`` on a ledger of one row."""
-
-    def __init__(self, file_city: str | None, present: frozenset[str]) -> None:
-        self.file_city = file_city
-        self.present = present
-
-    def parse(self, raw: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-        parsed = parse_columns({name: [raw.get(name)] for name in self.present}, 1, self.file_city)
-        return filled(parsed.rows[0]), parsed.problems.get(0, [])
-
-
 def _keys(raw: Sequence[Any]) -> Sequence[Any]:
     """Memo keys of the cells: the cells themselves, except that ``True`` and ``False`` go with
     their type. Equal numbers such as ``1`` and ``1.0`` mean the same to every parser, but
