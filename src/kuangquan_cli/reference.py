@@ -12,6 +12,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from kuangquan_cli.resources import schema_file
 from kuangquan_cli.text import header_keys, key
@@ -150,6 +151,13 @@ def _alias_names(cell: str) -> list[str]:
     return names
 
 
+def _add_alias(table: dict[str, list[Any]], alias: str, meaning: Any) -> None:
+    """Record that ``alias`` may mean ``meaning``; an alias meaning several things is ambiguous."""
+    bucket = table.setdefault(key(alias), [])
+    if meaning not in bucket:
+        bucket.append(meaning)
+
+
 _COUNTY_SUFFIX = re.compile(r"(自治旗|联合旗|旗|县|区|市)$")
 
 
@@ -164,9 +172,7 @@ def divisions() -> Divisions:
     city_aliases: dict[str, list[str]] = {}
 
     def add_city(alias: str, city: str) -> None:
-        bucket = city_aliases.setdefault(key(alias), [])
-        if city not in bucket:
-            bucket.append(city)
+        _add_alias(city_aliases, alias, city)
 
     for city in cities:
         add_city(city, city)
@@ -180,10 +186,7 @@ def divisions() -> Divisions:
     county_city = {c: city for city, names in counties.items() for c in names}
 
     def add_county(alias: str, county: str) -> None:
-        pair = (county_city[county], county)
-        bucket = county_aliases.setdefault(key(alias), [])
-        if pair not in bucket:
-            bucket.append(pair)
+        _add_alias(county_aliases, alias, (county_city[county], county))
 
     for county in county_city:
         add_county(county, county)
