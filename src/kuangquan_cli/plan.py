@@ -11,7 +11,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.resources import schema_file
@@ -56,11 +56,13 @@ class Plan(BaseModel):
     cannot_resume_reason: str
     tasks: list[PlanTask]
 
-    def task(self, number: int) -> PlanTask:
-        return self._by_number()[number]
+    _by_number: dict[int, PlanTask] = PrivateAttr(default_factory=dict)
 
-    def _by_number(self) -> dict[int, PlanTask]:
-        return {t.number: t for t in self.tasks}
+    def model_post_init(self, context: object) -> None:
+        self._by_number = {t.number: t for t in self.tasks}
+
+    def task(self, number: int) -> PlanTask:
+        return self._by_number[number]
 
     def derive_task(self, right_type: str, mineral_class: str, stage_ok: bool | None) -> PlanTask | None:
         """The task a right belongs to (SPEC §2, task derivation); None where it cannot be told."""
