@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import tomllib
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, PrivateAttr, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.resources import schema_file
@@ -56,10 +56,9 @@ class Plan(BaseModel):
     cannot_resume_reason: str
     tasks: list[PlanTask]
 
-    _by_number: dict[int, PlanTask] = PrivateAttr(default_factory=dict)
-
-    def model_post_init(self, context: object) -> None:
-        self._by_number = {t.number: t for t in self.tasks}
+    @cached_property
+    def _by_number(self) -> dict[int, PlanTask]:
+        return {t.number: t for t in self.tasks}
 
     def task(self, number: int) -> PlanTask:
         return self._by_number[number]
