@@ -2,16 +2,19 @@
 
 Next year's plan is a new file, not new code: the tasks, their reasons, the lead departments and
 the key dates all come from the file, and the file's own arithmetic is checked when it loads.
+The file is checked by hand against the dataclasses' fields rather than by a pydantic model:
+``kq validate`` loads a plan on every run, and pydantic alone would add a third to its start-up.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from functools import cache, cached_property
 from pathlib import Path
-
-from pydantic import BaseModel, ValidationError
+from typing import Any, TypeVar
 
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.resources import schema_file
@@ -19,16 +22,17 @@ from kuangquan_cli.resources import schema_file
 TASK_NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
 
 
-class PlanTask(BaseModel):
+@dataclass
+class PlanTask:
     number: int
     name: str
     right_type: str
     mineral_class: str
-    stage_ok: bool | None = None
     lead_dept: str
     rights: int
     reasons: dict[str, int]
-    own_reasons: list[str] = []
+    stage_ok: bool | None = None
+    own_reasons: list[str] = field(default_factory=list)
     reason_optional: bool = False
     needs_measures: bool = True
 
@@ -42,7 +46,8 @@ class PlanTask(BaseModel):
         return self.right_type == "采矿权"
 
 
-class Plan(BaseModel):
+@dataclass
+class Plan:
     name: str
     year: int
     baseline_date: date
@@ -96,14 +101,79 @@ class Plan(BaseModel):
         return problems
 
 
+class _Malformed(Exception):
+    """What is wrong with the file's shape, in Chinese: the first problem found."""
+
+
+_Checked = TypeVar("_Checked", PlanTask, Plan)
+
+
+def _scalar(kind: type, name: str) -> Callable[[Any, str], Any]:
+    """A check that the value is of ``kind`` (a bool is not taken for an int, as TOML keeps them apart)."""
+    def check(value: Any, where: str) -> Any:
+        if type(value) is not kind:
+            raise _Malformed(f"{where} 应为{name}，现为 {value!r}")
+        return value
+    return check
+
+
+def _optional_bool(value: Any, where: str) -> bool | None:
+    return None if value is None else _CHECKS["bool"](value, where)
+
+
+def _counts(value: Any, where: str) -> dict[str, int]:
+    if type(value) is not dict:
+        raise _Malformed(f"{where} 应为「原因 = 个数」的表，现为 {value!r}")
+    return {_CHECKS["str"](k, where): _CHECKS["int"](v, f"{where}.{k}") for k, v in value.items()}
+
+
+def _texts(value: Any, where: str) -> list[str]:
+    if type(value) is not list:
+        raise _Malformed(f"{where} 应为文字列表，现为 {value!r}")
+    return [_CHECKS["str"](item, f"{where}[{i}]") for i, item in enumerate(value)]
+
+
+def _tasks(value: Any, where: str) -> list[PlanTask]:
+    if type(value) is not list:
+        raise _Malformed(f"{where} 应为任务列表（[[tasks]]），现为 {value!r}")
+    return [_checked(PlanTask, item, f"{where}[{i}]") for i, item in enumerate(value)]
+
+
+#: The check of each field type, by the annotation as written above.
+_CHECKS: dict[str, Callable[[Any, str], Any]] = {
+    "int": _scalar(int, "整数"),
+    "str": _scalar(str, "文字"),
+    "bool": _scalar(bool, " true 或 false"),
+    "date": _scalar(date, "日期（如 2022-07-31）"),
+    "bool | None": _optional_bool,
+    "dict[str, int]": _counts,
+    "list[str]": _texts,
+    "list[PlanTask]": _tasks,
+}
+
+
+def _checked(kind: type[_Checked], data: Any, where: str) -> _Checked:
+    """``kind`` built from a TOML table, every field checked; keys it does not know are ignored."""
+    if type(data) is not dict:
+        raise _Malformed(f"{where or '文件'} 应为表，现为 {data!r}")
+    values = {}
+    for f in fields(kind):
+        name = f"{where}.{f.name}" if where else f.name
+        if f.name in data:
+            values[f.name] = _CHECKS[str(f.type)](data[f.name], name)
+        elif f.default is MISSING and f.default_factory is MISSING:
+            raise _Malformed(f"缺少 {name}")
+    return kind(**values)
+
+
 @cache
 def _load(path: Path) -> Plan:
     try:
         with path.open("rb") as handle:
-            plan = Plan.model_validate(tomllib.load(handle))
+            plan = _checked(Plan, tomllib.load(handle), "")
     except OSError as exc:
         raise KqError(f"方案文件无法读取：{path}（{exc.strerror}）") from exc
-    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+    except (tomllib.TOMLDecodeError, _Malformed) as exc:
         first = str(exc).splitlines()[0]
         raise KqError(f"方案文件格式错误：{path}（{first}）") from exc
     problems = plan.arithmetic_errors()
