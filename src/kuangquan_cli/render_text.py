@@ -29,10 +29,13 @@ def _file_line(result: FileResult) -> Text:
 
 
 def render_file(console: Console, result: FileResult) -> None:
-    console.print(_file_line(result))
+    """The file's line and its findings, printed at once: rich wraps each line of a text by
+    itself, so one print of the joined lines shows what a print per line would, and a print
+    costs far more than a line (hundreds of findings in a large ledger)."""
+    lines = [_file_line(result)]
     fields = field_by_name()
     for row, group in groupby(result.findings, key=lambda f: f.row):
-        console.print(Text(f"  第 {row} 行" if row else "  整个文件", style="bold"))
+        lines.append(Text(f"  第 {row} 行" if row else "  整个文件", style="bold"))
         for finding in group:
             label, style = _SEVERITY[finding.severity]
             line = Text("    ")
@@ -42,7 +45,8 @@ def render_file(console: Console, result: FileResult) -> None:
                 line.append(f"{fields[finding.field].header}：", style="dim")
             line.append(finding.message)
             line.append(f"  [{finding.code}]", style="dim")
-            console.print(line)
+            lines.append(line)
+    console.print(Text("\n").join(lines))
 
 
 def render_reconciliation(console: Console, rows: list[ReconRow], plan: Plan) -> None:
