@@ -13,6 +13,9 @@ from kuangquan_cli.errors import KqError
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from kuangquan_cli.plan import Plan
+    from kuangquan_cli.validate import ValidationReport
+
 
 @click.command(context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=PathType(dir_okay=False))
@@ -28,14 +31,25 @@ def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None,
              force: bool, plan_path: str | None, week: int | None, year: int | None) -> None:
     """校验一个或多个台账文件（.xlsx/.xlsm/.xls/.csv）。"""
     from kuangquan_cli.plan import load_plan
-    from kuangquan_cli.validate import validate_files
+    from kuangquan_cli.validate import collector_paused, validate_files
 
     if out_dir is not None and not annotate:
         raise KqError("--out 需与 --annotate 一起使用")
     plan = load_plan(plan_path)
-    report = validate_files(files, plan, as_of_date(plan.year, week, year), sheet)
-    if len(report.files) == 1 and not report.files[0].readable:
-        raise KqError(f"{report.files[0].file}：{report.files[0].file_findings[0].message}")
+    with collector_paused():  # kept paused while the report is printed too
+        report = validate_files(files, plan, as_of_date(plan.year, week, year), sheet)
+        if len(report.files) == 1 and not report.files[0].readable:
+            raise KqError(f"{report.files[0].file}：{report.files[0].file_findings[0].message}")
+        _print(report, plan, fmt)
+    if annotate:
+        from kuangquan_cli.annotate import annotate_files
+
+        for written in annotate_files(report.files, out_dir, force):
+            click.echo(f"已写出标注副本：{written}", err=True)
+    sys.exit(report.exit_code(strict))
+
+
+def _print(report: ValidationReport, plan: Plan, fmt: str) -> None:
     if fmt == "json":
         emit_json(report.to_dict())
     else:
@@ -44,9 +58,3 @@ def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None,
         from kuangquan_cli.render_text import render_report
 
         render_report(Console(), report, plan)
-    if annotate:
-        from kuangquan_cli.annotate import annotate_files
-
-        for written in annotate_files(report.files, out_dir, force):
-            click.echo(f"已写出标注副本：{written}", err=True)
-    sys.exit(report.exit_code(strict))
