@@ -5,6 +5,8 @@ that need several fields (licence letter vs right type, reasons per task …) ar
 A column is parsed as a whole: each distinct raw value once (enum, county and date cells repeat
 endlessly, and a parser's outcome depends on nothing else), then the outcomes are spread back
 over the rows. That keeps the per-cell work of a 300,000-row ledger to a dictionary look-up.
+The identifiers (and the 序号) are one per right: there a memo would only add a dictionary entry
+per cell, so their cells are parsed one by one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from kuangquan_cli.reference import Field, divisions, enumerations, fields
 
 _DEV_ZONE_MARKERS = ("开发区", "管理区", "园区", "工业区", "示范区", "高新区")
 _TASK_NUMBER = {label: n for n, label in enumerate(enumerations()["task"].values, start=1)}
+#: Kinds of field whose cells all differ, one per right.
+_ONE_PER_RIGHT = frozenset({"int", "licence", "credit_code", "phone"})
 
 
 class _Invalid(Exception):
@@ -167,7 +171,7 @@ def parse_columns(cells: dict[str, Sequence[Any]], count: int, file_city: str | 
         if f.kind == "county":
             keys = list(zip([city or file_city for city in cities], keys))
         outcomes = _Outcomes(f, file_city)
-        values = list(map(outcomes.__getitem__, keys))
+        values = list(map(outcomes.parse if f.kind in _ONE_PER_RIGHT else outcomes.__getitem__, keys))
         if f.kind == "city":
             cities = values
         columns.append(values)
@@ -193,7 +197,8 @@ def _keys(raw: Sequence[Any]) -> Sequence[Any]:
 
 class _Outcomes(dict[Any, Any]):
     """One column's parsed value by memo key. A key is parsed the first time it is looked up, so
-    a single pass of look-ups, in C, both finds the distinct cells and spreads their outcomes."""
+    a single pass of look-ups, in C, both finds the distinct cells and spreads their outcomes.
+    ``parse`` parses without the memo; either way, ``bad`` holds the problem of each bad key."""
 
     def __init__(self, f: Field, file_city: str | None) -> None:
         super().__init__()
@@ -204,6 +209,11 @@ class _Outcomes(dict[Any, Any]):
         self.bad: dict[Any, Problem] = {}  # key → the problem of its cell
 
     def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.parse(key)
+        return value
+
+    def parse(self, key: Any) -> Any:
+        """The value of the cell behind ``key``, its problem (if any) noted in ``bad``."""
         city, key_of_cell = key if self.by_city else (self.file_city, key)
         cell = key_of_cell[1] if type(key_of_cell) is tuple else key_of_cell
         try:
@@ -214,5 +224,4 @@ class _Outcomes(dict[Any, Any]):
             if value is None and self.field.required == "yes":
                 f = self.field
                 self.bad[key] = problem("value.required", f.name, label=f.header, why="")
-        self[key] = value
         return value

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 from kuangquan_cli.findings import Finding, make_finding
 from kuangquan_cli.plan import Plan
 
 
-@dataclass(frozen=True)
-class Counted:
-    """What reconciliation needs of one right."""
+class Counted(NamedTuple):
+    """What reconciliation needs of one right: a tuple, so that the rights of a ledger are
+    tallied by a ``Counter`` in C and each combination is looked at once."""
 
     task: int | None
     reason: str | None
@@ -49,9 +50,9 @@ def reconcile(rights: Iterable[Counted], plan: Plan) -> list[ReconRow]:
     per_task: Counter[int] = Counter()
     per_reason: Counter[tuple[int, str | None]] = Counter()
     cannot_resume = 0
-    for right in rights:
+    for right, count in Counter(rights).items():
         if right.cannot_resume:
-            cannot_resume += 1
+            cannot_resume += count
             continue
         if right.task is None:
             continue
@@ -59,8 +60,8 @@ def reconcile(rights: Iterable[Counted], plan: Plan) -> list[ReconRow]:
         reason = right.reason
         if reason is None and task.reason_optional and len(task.reasons) == 1:
             reason = next(iter(task.reasons))
-        per_task[right.task] += 1
-        per_reason[right.task, reason] += 1
+        per_task[right.task] += count
+        per_reason[right.task, reason] += count
     rows: list[ReconRow] = []
     for task in plan.tasks:
         rows.append(ReconRow(task.number, None, task.rights, per_task[task.number]))
