@@ -4,7 +4,6 @@ and which rows below it are data (not blank, not 合计/小计, not a 填表人 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import eq
 from typing import Any
@@ -59,30 +58,49 @@ class Layout:
         """Everything above the header (title rows, 填报单位 line), for telling the file's 盟市."""
         return " ".join(to_text(v) for row in self.sheet.rows[: self.header_index] for v in row if v != "")
 
-    def data_rows(self) -> Iterator[tuple[int, list[Any]]]:
-        """(Excel row number, cells) for every data row below the header, padded to the last column.
+    def data_columns(self) -> tuple[list[int], list[tuple[Any, ...]]]:
+        """The data rows below the header: their Excel row numbers, and their cells column by
+        column (every row padded to the last column).
 
-        This runs once per row of a ledger of any size, so it leaves the cells to C where it can:
-        blanks are counted with ``list.count``, the header repeat compared with ``map``, and the
-        note test reads only the first three filled cells.
+        This runs over every row of a ledger of any size, so it leaves the cells to C where it can:
+        rows are turned into columns by ``zip``, and a header printed again (a page's header row
+        copied into the data) is looked for row by row only when the columns hold its cells often
+        enough for one.
+        """
+        numbers, rows = self._filled_rows()
+        columns = list(zip(*rows))
+        used = list(self.columns.values())
+        header = [self.sheet.rows[self.header_index][col] for col in used]
+        if columns and sum(columns[col].count(text) for col, text in zip(used, header)) * 2 >= len(used):
+            kept = [i for i, row in enumerate(rows) if not _repeats_header(row, used, header)]
+            numbers = [numbers[i] for i in kept]
+            columns = list(zip(*(rows[i] for i in kept)))
+        return numbers, columns
+
+    def _filled_rows(self) -> tuple[list[int], list[list[Any]]]:
+        """(Excel row numbers, cells) of the rows below the header that are neither blank nor notes.
+
+        Once per row: blanks are counted with ``list.count`` and the note test reads only the
+        first three filled cells.
         """
         rows = self.sheet.rows
-        columns = list(self.columns.values())
-        header = [rows[self.header_index][col] for col in columns]
-        width = max(columns) + 1
+        width = max(self.columns.values()) + 1
         notes = _NoteTest()
+        numbers: list[int] = []
+        kept: list[list[Any]] = []
         for index in range(self.header_index + 1, len(rows)):
             row = rows[index]
             if len(row) < width:
                 row = row + [""] * (width - len(row))
             filled = len(row) - row.count("") - row.count(None)
-            if not filled or notes.is_note(row, filled) or _repeats_header(row, columns, header):
-                continue
-            yield index + 1, row
+            if filled and not notes.is_note(row, filled):
+                numbers.append(index + 1)
+                kept.append(row)
+        return numbers, kept
 
 
 def _repeats_header(row: list[Any], columns: list[int], header: list[Any]) -> bool:
-    """The header printed again (a page's header row copied into the data)."""
+    """The header printed again: half its cells or more in their columns."""
     same = sum(map(eq, map(row.__getitem__, columns), header))
     return same * 2 >= len(columns)
 

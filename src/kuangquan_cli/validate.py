@@ -146,15 +146,14 @@ class _FileChecker:
         )
 
     def run(self) -> None:
-        data = list(self.layout.data_rows())
-        columns = list(zip(*(row for _, row in data)))  # the rows turned into columns, in C
+        numbers, columns = self.layout.data_columns()
         cells = {name: columns[col] if columns else () for name, col in self.layout.columns.items()}
         file_city = self.result.city or _majority_city(cells.get("city", []))
         self.result.city = file_city
-        parsed = parse_columns(cells, len(data), file_city)
+        parsed = parse_columns(cells, len(numbers), file_city)
         checker = RowChecker(RuleContext(self.plan, self.as_of, file_city))
         records = self.result.records
-        for index, ((number, _), values) in enumerate(zip(data, parsed.rows)):
+        for index, (number, values) in enumerate(zip(numbers, parsed.rows)):
             problems, task = checker.check(values)
             if index in parsed.problems:
                 problems = parsed.problems[index] + problems
