@@ -31,29 +31,43 @@ def credit_check_char(first17: str) -> str:
     """The 18th character of a 统一社会信用代码 (GB 32100-2015) for its first 17."""
     if len(first17) != 17 or not _CREDIT_SHAPE.fullmatch(first17):
         raise ValueError(f"not 17 characters of the credit-code alphabet: {first17!r}")
-    total = int(first17.encode("ascii").translate(_AS_BASE34)[::-1], 34)
-    return CREDIT_ALPHABET[-total % 31]
+    return _credit_check(first17)
 
 
 def org_check_char(body8: str) -> str:
     """The check character of a GB 11714 organisation code (positions 9–16 → 17)."""
     if not _ORG_SHAPE.fullmatch(body8):
         raise ValueError(f"not 8 characters 0-9/A-Z: {body8!r}")
+    return _org_check(body8)
+
+
+def _credit_check(first17: str) -> str:
+    """``credit_check_char`` of characters already known to be of the alphabet."""
+    total = int(first17.encode("ascii").translate(_AS_BASE34)[::-1], 34)
+    return CREDIT_ALPHABET[-total % 31]
+
+
+def _org_check(body8: str) -> str:
+    """``org_check_char`` of characters already known to be 0-9/A-Z."""
     remainder = 11 - 3 * int(body8.encode("ascii").translate(_AS_BASE17)[::-1], 17) % 11
     return _ORG_CHECK.get(remainder) or str(remainder)
 
 
 def check_credit_code(code: str) -> list[Problem]:
+    """Length, alphabet, check character, then the organisation code's own check character.
+
+    Runs on every row: once the whole code is known to be of the alphabet, the check characters
+    are worked out without testing their input again."""
     if len(code) != 18:
         return [problem("credit_code.shape", "credit_code", reason=f"应为 18 位，现为 {len(code)} 位")]
     if not _CREDIT_SHAPE.fullmatch(code):  # 18 long, so a character is not of the alphabet
         bad = sorted({c for c in code if c not in _CREDIT_VALUE})
         hint = "（字母 I、O、S、V、Z 不会出现）" if set(bad) & set("IOSVZ") else ""
         return [problem("credit_code.shape", "credit_code", reason=f"含有不允许的字符 {''.join(bad)}{hint}")]
-    expected = credit_check_char(code[:17])
+    expected = _credit_check(code[:17])
     if code[17] != expected:
         return [problem("credit_code.check", "credit_code", expected=expected)]
-    inner = org_check_char(code[8:16])
+    inner = _org_check(code[8:16])
     if code[16] != inner:
         return [problem("credit_code.inner_check", "credit_code", expected=inner)]
     return []
