@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import gc
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import attrgetter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -159,14 +160,18 @@ class _FileChecker:
                 problems = parsed.problems[index] + problems
             findings = [self.locate(p, number, cells[p.field][index] if p.field in cells else None) for p in problems]
             records.append(Record(number, values, task.number if task else None, findings))
-        self._duplicate_licences()
+        self._duplicate_licences(list(map(attrgetter("licence_no"), parsed.rows)))
 
-    def _duplicate_licences(self) -> None:
-        counts = Counter(r.values.licence_no for r in self.result.records if r.values.licence_no)
-        places: dict[str, list[Record]] = defaultdict(list)
-        for record in self.result.records:
-            if counts[record.values.licence_no] > 1:
-                places[record.values.licence_no].append(record)
+    def _duplicate_licences(self, licences: list[str | None]) -> None:
+        """``licences``: each record's, in order. They are counted in C; the records are walked
+        only when one repeats (rarely, and then it is an error to point at)."""
+        places: dict[str, list[Record]] = {
+            licence: [] for licence, count in Counter(licences).items() if count > 1 and licence
+        }
+        if places:
+            for record, licence in zip(self.result.records, licences):
+                if licence in places:
+                    places[licence].append(record)
         col = self.layout.columns.get("licence_no")
         letter = column_letter(col) if col is not None else ""
         for licence, records in places.items():
