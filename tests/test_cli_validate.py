@@ -103,3 +103,22 @@ def test_schema_prints_fields_and_json_schema():
     schema = json.loads(run("schema", "--json").output)
     assert "licence_no" in schema["properties"]
     assert "开采条件限制" in json.dumps(schema, ensure_ascii=False)
+
+
+def test_limits_are_options_that_win_over_the_environment(tmp_path, monkeypatch):
+    path = write_ledger(tmp_path / "包头市台账.xlsx", [row()])
+    refused = kq("validate", str(path), "--max-file-mb", "0.001")
+    assert refused.returncode == 2 and "--max-file-mb" in refused.stderr and "KQ_MAX_FILE_MB" in refused.stderr
+    monkeypatch.setenv("KQ_MAX_CELLS", "10")
+    assert kq("validate", str(path)).returncode == 2
+    assert kq("validate", str(path), "--max-cells", "100000").returncode == 0
+
+
+def test_merge_applies_the_limits_to_every_file(tmp_path):
+    inbox = tmp_path / "2022-W38"
+    inbox.mkdir()
+    write_ledger(inbox / "包头市.xlsx", [row()])
+    result = run("merge", str(inbox), "--max-cells", "10", "--format", "json",
+                 "--db", str(tmp_path / "kq.db"), "--out", str(tmp_path / "汇总.xlsx"))
+    [entry] = json.loads(result.output)["files"]
+    assert entry["status"] == "rejected" and "上限" in entry["reason"]

@@ -25,7 +25,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import IO, Any
 
 from kuangquan_cli.errors import KqError
@@ -72,6 +72,10 @@ class Limits:
             values[f.name] = value
         return cls(**values)
 
+    def overridden(self, **values: float | None) -> Limits:
+        """These limits with the options the user gave (``None``: not given) put in place."""
+        return replace(self, **{name: value for name, value in values.items() if value is not None})
+
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * _MB)
@@ -97,7 +101,7 @@ class UnreadableFile(KqError):
 
 def too_large(reason: str, limit: str) -> UnreadableFile:
     """A ``file.too_large`` refusal that says which environment variable raises the limit."""
-    return UnreadableFile("file.too_large", reason, reason=f"{reason}（如确需读取，可设置环境变量 {env_name(limit)} 提高上限）")
+    return UnreadableFile("file.too_large", reason, reason=f"{reason}（如确需读取，可用选项 --{limit.replace('_', '-')} 或环境变量 {env_name(limit)} 提高上限）")
 
 
 def _corrupt(detail: str) -> UnreadableFile:

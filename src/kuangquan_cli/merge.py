@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from kuangquan_cli.annotate import SUFFIX as ANNOTATED_SUFFIX
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.findings import Finding, FindingTally, make_finding
+from kuangquan_cli.limits import Limits
 from kuangquan_cli.layout import column_letter
 from kuangquan_cli.model import LedgerRow
 from kuangquan_cli.plan import Plan
@@ -267,12 +268,12 @@ def list_inbox(directory: Path, outputs: tuple[Path, ...] = ()) -> tuple[list[Pa
     return ledgers, ignored
 
 
-def _source(path: Path, plan: Plan, as_of: date) -> SourceFile:
+def _source(path: Path, plan: Plan, as_of: date, limits: Limits | None) -> SourceFile:
     try:
         data = path.read_bytes()
     except OSError:  # validate_file reports why the file cannot be read
         data = b""
-    source = SourceFile(validate_file(path, plan, as_of), len(data), hashlib.sha256(data).hexdigest())
+    source = SourceFile(validate_file(path, plan, as_of, limits=limits), len(data), hashlib.sha256(data).hexdigest())
     if not source.readable:
         source.status = REJECTED
     return source
@@ -338,17 +339,18 @@ def _cross_file_licences(sources: list[SourceFile]) -> list[LicenceDuplicate]:
 
 
 def merge_inbox(
-    directory: str | Path, plan: Plan, year: int, week: int, outputs: tuple[Path, ...] = ()
+    directory: str | Path, plan: Plan, year: int, week: int, outputs: tuple[Path, ...] = (),
+    limits: Limits | None = None,
 ) -> MergeResult:
     """Read, check and merge every ledger in ``directory`` for ISO week ``week`` of ``year``.
 
     Done dates are checked against the Sunday of that week. ``outputs`` are files to leave out
-    of the inbox (a merged workbook written into the same folder).
+    of the inbox (a merged workbook written into the same folder); ``limits`` bound each file.
     """
     directory = Path(directory)
     paths, ignored = list_inbox(directory, outputs)
     as_of = week_range(year, week)[1]
-    sources = sorted((_source(path, plan, as_of) for path in paths), key=_region_order)
+    sources = sorted((_source(path, plan, as_of, limits) for path in paths), key=_region_order)
     duplicate_cities = _set_aside_duplicates(sources)
     counted = [s for s in sources if s.status == MERGED]
     duplicate_licences = _cross_file_licences(counted)
@@ -363,7 +365,8 @@ def merge_inbox(
 
 
 def merge_and_store(
-    directory: str | Path, plan: Plan, year: int, week: int, *, out: Path | None, db: Path
+    directory: str | Path, plan: Plan, year: int, week: int, *, out: Path | None, db: Path,
+    limits: Limits | None = None,
 ) -> MergeResult:
     """``kq merge``: merge the inbox, write the merged workbook, replace the week in the store.
 
@@ -377,7 +380,7 @@ def merge_and_store(
     if out.suffix.lower() != ".xlsx":
         raise KqError(f"汇总台账应保存为 .xlsx 文件：{out}")
     with Store(db, create=True) as store:
-        result = merge_inbox(directory, plan, year, week, outputs=(out,))
+        result = merge_inbox(directory, plan, year, week, outputs=(out,), limits=limits)
         write_merged_workbook(result, plan, out)
         result.outputs = {"workbook": str(out), "db": str(db)}
         store.save(result)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.findings import Finding, FindingTally, Problem, make_finding
+from kuangquan_cli.limits import Limits
 from kuangquan_cli.layout import Layout, column_letter, find_layout
 from kuangquan_cli.normalize import to_text
 from kuangquan_cli.parse import RowValues, filled, parse_columns
@@ -231,16 +232,21 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def validate_file(path: str | Path, plan: Plan, as_of: date, sheet: str | None = None) -> FileResult:
-    """Read and check one ledger file. Unreadable files come back with a file-level finding."""
+def validate_file(
+    path: str | Path, plan: Plan, as_of: date, sheet: str | None = None, limits: Limits | None = None
+) -> FileResult:
+    """Read and check one ledger file. Unreadable files come back with a file-level finding.
+
+    ``limits`` bound what a file may hold (default: ``Limits.from_env()``).
+    """
     with collector_paused():
-        return _validate_file(Path(path), plan, as_of, sheet)
+        return _validate_file(Path(path), plan, as_of, sheet, limits)
 
 
-def _validate_file(path: Path, plan: Plan, as_of: date, sheet: str | None) -> FileResult:
+def _validate_file(path: Path, plan: Plan, as_of: date, sheet: str | None, limits: Limits | None) -> FileResult:
     result = FileResult(path)
     try:
-        sheets = read_sheets(path)
+        sheets = read_sheets(path, limits)
     except UnreadableFile as exc:
         result.readable = False
         result.file_findings.append(make_finding(exc.code, file=result.file, **exc.ctx))
@@ -264,10 +270,10 @@ def covers_region(results: Iterable[FileResult]) -> bool:
 
 
 def validate_files(
-    paths: Sequence[str | Path], plan: Plan, as_of: date, sheet: str | None = None
+    paths: Sequence[str | Path], plan: Plan, as_of: date, sheet: str | None = None, limits: Limits | None = None
 ) -> ValidationReport:
     with collector_paused():
-        results = [validate_file(p, plan, as_of, sheet) for p in paths]
+        results = [validate_file(p, plan, as_of, sheet, limits) for p in paths]
         rows = reconcile((rec.counted() for r in results for rec in r.records), plan)
     region = reconciliation_findings(rows, plan) if covers_region(results) else []
     return ValidationReport(results, rows, region)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -27,6 +28,31 @@ def plan_option(func: Any) -> Any:
 def week_options(func: Any) -> Any:
     func = click.option("--year", type=int, help="ISO 周所在年份，默认为方案年份")(func)
     return click.option("--week", type=click.IntRange(1, 53), help="ISO 周次，如 38")(func)
+
+
+_LIMITS = (
+    ("--max-file-mb", "max_file_mb", float, "单个文件大小上限（MB），默认 50"),
+    ("--max-unzipped-mb", "max_unzipped_mb", float, ".xlsx 解压后总大小上限（MB），默认 200"),
+    ("--max-ratio", "max_ratio", float, "大于 1 MB 的部件解压比上限，默认 100"),
+    ("--max-cells", "max_cells", int, "各工作表内容范围的单元格总数上限，默认 2000000"),
+)
+
+
+def limits_options(func: Any) -> Any:
+    """``--max-file-mb`` … ``--max-cells``: handed to the command as one ``limits`` argument,
+    the ``KQ_MAX_*`` environment variables (or the defaults) with the options given put in place."""
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        from kuangquan_cli.limits import Limits
+
+        given = {name: kwargs.pop(name) for _, name, _, _ in _LIMITS}
+        return func(*args, limits=Limits.from_env().overridden(**given), **kwargs)
+
+    for flag, name, kind, text in reversed(_LIMITS):
+        low = click.IntRange(min=1) if kind is int else click.FloatRange(min=0, min_open=True)
+        command = click.option(flag, name, type=low, help=f"{text}（也可用环境变量 KQ_{name.upper()}）")(command)
+    return command
 
 
 def as_of_date(plan_year: int, week: int | None, year: int | None) -> date:

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kuangquan_cli.commands.common import CONTEXT, PathType, emit_json, plan_option, week_options
+from kuangquan_cli.commands.common import CONTEXT, PathType, emit_json, limits_options, plan_option, week_options
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from kuangquan_cli.limits import Limits
 
 
 @click.command(context_settings=CONTEXT)
@@ -23,8 +25,9 @@ if TYPE_CHECKING:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
 @plan_option
 @click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
+@limits_options
 def merge(directory: Path, week: int | None, year: int | None, out: Path | None, db_path: Path | None, fmt: str,
-          plan_path: str | None, strict: bool) -> None:
+          plan_path: str | None, strict: bool, limits: Limits) -> None:
     """汇总一个文件夹中各盟市的台账：校验每个文件，合并为全区一本账，与方案底数核对，
     写出汇总台账工作簿，并把本周快照存入数据库（重复汇总同一周会替换该周快照）。
 
@@ -36,7 +39,7 @@ def merge(directory: Path, week: int | None, year: int | None, out: Path | None,
 
     plan = load_plan(plan_path)
     year, week = resolve_week(directory, plan.year, week, year)
-    result = merge_and_store(directory, plan, year, week, out=out, db=resolve_db_path(db_path))
+    result = merge_and_store(directory, plan, year, week, out=out, db=resolve_db_path(db_path), limits=limits)
     if fmt == "json":
         emit_json(result.to_dict())
     else:

@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kuangquan_cli.commands.common import CONTEXT, PathType, as_of_date, emit_json, plan_option, week_options
+from kuangquan_cli.commands.common import (CONTEXT, PathType, as_of_date, emit_json, limits_options, plan_option,
+                                           week_options)
 from kuangquan_cli.errors import KqError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from kuangquan_cli.limits import Limits
     from kuangquan_cli.plan import Plan
     from kuangquan_cli.validate import ValidationReport
 
@@ -27,8 +29,9 @@ if TYPE_CHECKING:
 @click.option("--force", is_flag=True, help="覆盖已存在的标注副本")
 @plan_option
 @week_options
+@limits_options
 def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None, annotate: bool, out_dir: Path | None,
-             force: bool, plan_path: str | None, week: int | None, year: int | None) -> None:
+             force: bool, plan_path: str | None, week: int | None, year: int | None, limits: Limits) -> None:
     """校验一个或多个台账文件（.xlsx/.xlsm/.xls/.csv）。"""
     from kuangquan_cli.plan import load_plan
     from kuangquan_cli.validate import collector_paused, validate_files
@@ -37,7 +40,7 @@ def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None,
         raise KqError("--out 需与 --annotate 一起使用")
     plan = load_plan(plan_path)
     with collector_paused():  # kept paused while the report is printed too
-        report = validate_files(files, plan, as_of_date(plan.year, week, year), sheet)
+        report = validate_files(files, plan, as_of_date(plan.year, week, year), sheet, limits)
         if len(report.files) == 1 and not report.files[0].readable:
             raise KqError(f"{report.files[0].file}：{report.files[0].file_findings[0].message}")
         _print(report, plan, fmt)
