@@ -1,4 +1,4 @@
-"""Terminal rendering of validation results with rich (data in, text out)."""
+"""Terminal rendering with rich (data in, text out): validation results and the field table."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rich.text import Text
 
 from kuangquan_cli.plan import Plan
 from kuangquan_cli.reconcile import ReconRow
-from kuangquan_cli.reference import field_by_name
+from kuangquan_cli.reference import field_by_name, fields
 from kuangquan_cli.validate import FileResult, ValidationReport
 
 _SEVERITY = {"error": ("错误", "bold red"), "warning": ("警告", "yellow")}
@@ -70,3 +70,17 @@ def render_report(console: Console, report: ValidationReport, plan: Plan) -> Non
         render_reconciliation(console, report.reconciliation, plan)
     rows = sum(len(r.records) for r in report.files)
     console.print(f"共 {len(report.files)} 个文件，{rows} 行：错误 {report.errors}，警告 {report.warnings}")
+
+
+_REQUIRED = {"yes": "必填", "no": "选填", "conditional": "条件必填"}
+
+
+def render_fields(console: Console) -> None:
+    """The ledger's field table (``kq schema``): name, header, aliases, whether required, hint."""
+    table = Table(title="台账字段")
+    for header in ("字段", "表头", "别名", "必填", "说明"):
+        table.add_column(header)
+    for f in fields():
+        table.add_row(f.name, f.header, "、".join(f.aliases), _REQUIRED[f.required], f.hint)
+    console.print(table)
+

@@ -17,14 +17,7 @@ def schema(as_json: bool) -> None:
         emit_json(LedgerRow.model_json_schema())
         return
     from rich.console import Console
-    from rich.table import Table
 
-    from kuangquan_cli.reference import fields
+    from kuangquan_cli.render_text import render_fields
 
-    required = {"yes": "必填", "no": "选填", "conditional": "条件必填"}
-    table = Table(title="台账字段")
-    for header in ("字段", "表头", "别名", "必填", "说明"):
-        table.add_column(header)
-    for f in fields():
-        table.add_row(f.name, f.header, "、".join(f.aliases), required[f.required], f.hint)
-    Console().print(table)
+    render_fields(Console())
