@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from kuangquan_cli.commands.common import CONTEXT
+from kuangquan_cli.commands.common import CONTEXT, KqContext
 from kuangquan_cli.commands.history import history
 from kuangquan_cli.commands.merge import merge
 from kuangquan_cli.commands.report import report
@@ -36,6 +36,20 @@ cli.add_command(template)
 cli.add_command(merge)
 cli.add_command(history)
 cli.add_command(report)
+for _command in (cli, *cli.commands.values()):
+    _command.context_class = KqContext
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """click's usage errors in Chinese where they are the usual ones, else click's own words."""
+    if isinstance(exc, click.NoSuchOption):
+        return f"没有选项 {exc.option_name}"
+    if isinstance(exc, click.BadParameter) and exc.param is not None:
+        hint = exc.param.get_error_hint(exc.ctx) if exc.ctx else exc.param.name
+        if isinstance(exc, click.MissingParameter):
+            return f"缺少 {hint}"
+        return f"{hint} 的值无效：{exc.message}"
+    return exc.format_message()
 
 
 def main() -> None:
@@ -49,7 +63,7 @@ def main() -> None:
         click.echo("已中断", err=True)
         sys.exit(130)
     except click.UsageError as exc:
-        click.echo(f"用法错误：{exc.format_message()}（用 kq --help 查看用法）", err=True)
+        click.echo(f"用法错误：{_usage_message(exc)}（用 kq --help 查看用法）", err=True)
         sys.exit(2)
     except KqError as exc:
         click.echo(f"错误：{exc}", err=True)

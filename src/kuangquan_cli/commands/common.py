@@ -10,6 +10,32 @@ import click
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
+#: click's own words in ``--help``, in the users' language.
+_CLICK_WORDS = {
+    "Options": "选项",
+    "Commands": "命令",
+    "Arguments": "参数",
+    "Show this message and exit.": "显示本帮助并退出",
+    "Show the version and exit.": "显示版本号并退出",
+}
+
+
+class ChineseHelpFormatter(click.HelpFormatter):
+    """``--help`` with click's headings and standard option texts in Chinese."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+
+    def section(self, name: str) -> Any:
+        return super().section(_CLICK_WORDS.get(name, name))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(term, _CLICK_WORDS.get(text, text)) for term, text in rows], col_max, col_spacing)
+
+
+class KqContext(click.Context):
+    formatter_class = ChineseHelpFormatter
+
 
 class PathType(click.Path):
     """``click.Path`` handing the command a ``pathlib.Path``: pathlib is imported when a command
