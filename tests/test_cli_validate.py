@@ -126,7 +126,7 @@ def test_merge_applies_the_limits_to_every_file(tmp_path):
 
 def test_help_and_usage_errors_speak_chinese():
     help_text = kq("--help").stdout
-    assert help_text.startswith("用法：kq") and "命令" in help_text and "显示本帮助并退出" in help_text
+    assert help_text.startswith("用法：") and "命令" in help_text and "显示本帮助并退出" in help_text
     assert "Show this message" not in kq("validate", "--help").stdout
     proc = kq("validate", "--bogus", "x.xlsx")
     assert proc.returncode == 2 and proc.stderr.strip() == "用法错误：没有选项 --bogus（用 kq --help 查看用法）"
