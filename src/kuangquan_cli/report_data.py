@@ -26,7 +26,9 @@ from kuangquan_cli.summary_tables import (
     UNKNOWN_DEPARTMENT,
     category_reconciliation,
     city_table,
+    counted_rows,
     department_table,
+    task_label,
 )
 from kuangquan_cli.validate import city_named_in
 from kuangquan_cli.weeks import week_label, week_range
@@ -231,13 +233,9 @@ def period_text(monday: date, sunday: date) -> str:
 # ---- comparing two weeks right by right ---------------------------------------------------------
 
 
-def _counted(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[frame["counted"]]
-
-
 def _states(frame: pd.DataFrame) -> dict[str, tuple[Any, ...]]:
     """Licence number → what progress would change (status, done date, pending procedures)."""
-    rows = _counted(frame)
+    rows = counted_rows(frame)
     rows = rows[rows["licence_no"].notna()]
     columns = [rows[name] for name in PROGRESS_FIELDS]
     return dict(zip(rows["licence_no"], zip(*columns, strict=True), strict=True))
@@ -251,7 +249,7 @@ class Comparison:
 
     @classmethod
     def of(cls, current: pd.DataFrame, previous: pd.DataFrame | None) -> Comparison:
-        rows = _counted(current).copy()
+        rows = counted_rows(current).copy()
         before = _states(previous) if previous is not None else {}
         now = [tuple(values) for values in zip(*(rows[n] for n in PROGRESS_FIELDS), strict=True)]
         old = [before.get(licence) for licence in rows["licence_no"]]
@@ -452,9 +450,7 @@ def _departments(frame: pd.DataFrame, previous: pd.DataFrame | None, plan: Plan)
 def overdue_items(frame: pd.DataFrame, sunday: date, plan: Plan) -> list[OverdueItem]:
     """Rights whose 计划完成时限 passed before the week's Sunday and are neither done nor
     不具备条件; the longest overdue first, then in the region's order of 盟市."""
-    from kuangquan_cli.summary_tables import task_label
-
-    rows = _counted(frame)
+    rows = counted_rows(frame)
     order = {city: i for i, city in enumerate(divisions().cities)}
     items = [
         OverdueItem(r.source_city or UNKNOWN_CITY, r.county, r.right_name, r.licence_no, task_label(r.task, plan),

@@ -29,7 +29,8 @@ def _counted_rights(frame: pd.DataFrame) -> Iterator[Counted]:
         yield Counted(None if pd.isna(task) else int(task), reason, bool(cannot_resume))
 
 
-def _counted(frame: pd.DataFrame) -> pd.DataFrame:
+def counted_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows that count in the region's figures (not those of a 盟市's second file)."""
     return frame[frame["counted"]]
 
 
@@ -42,7 +43,7 @@ def task_label(task: Any, plan: Plan) -> str:
 
 def category_reconciliation(frame: pd.DataFrame, plan: Plan) -> tuple[list[ReconRow], list[ReconRow]]:
     """``reconcile`` of the counted rows, and of those among them already done (已完成)."""
-    rows = _counted(frame)
+    rows = counted_rows(frame)
     return reconcile(_counted_rights(rows), plan), reconcile(_counted_rights(rows[rows["status"] == DONE]), plan)
 
 
@@ -79,7 +80,7 @@ def city_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """
     import pandas as pd
 
-    rows = _counted(frame)
+    rows = counted_rows(frame)
     statuses = [*enumerations()["status"].values, NOT_FILLED]
     keys = pd.DataFrame({
         "city": rows["source_city"].fillna(UNKNOWN_CITY),
@@ -116,7 +117,7 @@ def department_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """
     import pandas as pd
 
-    rows = _counted(frame)
+    rows = counted_rows(frame)
     rows = rows[~rows["status"].isin([DONE, CANNOT_RESUME]) & (rows["missing"].map(len) > 0)]
     headers = field_by_name()
     order = {name: i for i, name in enumerate(procedures())}
