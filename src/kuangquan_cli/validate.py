@@ -35,14 +35,18 @@ class Record:
     values: RowValues
     task: int | None
     findings: list[Finding]
+    _model: LedgerRow | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def model(self) -> LedgerRow:
-        """The row as the pydantic model, built when asked for (merging, storing): kept for every
-        row of a large ledger, the models would cost more memory and time than the checking."""
-        from kuangquan_cli.model import LedgerRow
+        """The row as the pydantic model, built the first time it is asked for (merging and
+        storing both read it): built for every row of a large ledger that is only validated, the
+        models would cost more memory and time than the checking."""
+        if self._model is None:
+            from kuangquan_cli.model import LedgerRow
 
-        return LedgerRow.model_validate(filled(self.values))
+            self._model = LedgerRow.model_validate(filled(self.values))
+        return self._model
 
     @property
     def cannot_resume(self) -> bool:
