@@ -168,6 +168,7 @@ _CELL_ROW = re.compile(rb"""<c(?=[\s/>])(?: r="[A-Z]+([1-9]\d{0,8})["'])?""")
 #: The column letters of each cell start tag written ``<c r="…``.
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]+)')
 _CELL_START = b'<c r="'
+_ROW_STEP = 4096
 #: A cell with a namespace prefix (``<x:c …>``) has this in it; Excel and WPS write none.
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 
@@ -195,7 +196,7 @@ class _QuickCells:
             raise _Irregular
         extent = self.extent
         if extent.right >= 0:
-            last_row = max(extent.bottom + 1, _last_cell_row(whole))
+            last_row = _rounded_up(max(extent.bottom + 1, _last_cell_row(whole)))
             if not _outside(extent.right, last_row).search(whole):
                 extent.bottom = last_row - 1
                 return
@@ -210,6 +211,14 @@ class _QuickCells:
             extent.top = extent.left = 0
             extent.bottom = max(extent.bottom, max(map(int, rows)) - 1)
             extent.right = max(extent.right, max(map(_column_index, set(_CELL_COLUMN.findall(whole)))))
+
+
+def _rounded_up(row: int) -> int:
+    """The row bound the pieces are tested against, rounded up to a multiple of ``_ROW_STEP``: a
+    piece holds a few hundred rows, so one compiled expression serves a dozen pieces rather than
+    one (compiling was a fifth of the scan). The bound grows by at most ``_ROW_STEP - 1`` rows,
+    nothing against the limits; the exact walk still decides when the bound is over."""
+    return -(-row // _ROW_STEP) * _ROW_STEP
 
 
 def _last_cell_row(whole: bytes) -> int:
