@@ -5,8 +5,6 @@ that need several fields (licence letter vs right type, reasons per task …) ar
 A column is parsed as a whole: each distinct raw value once (enum, county and date cells repeat
 endlessly, and a parser's outcome depends on nothing else), then the outcomes are spread back
 over the rows. That keeps the per-cell work of a 300,000-row ledger to a dictionary look-up.
-The identifiers (and the 序号) are one per right: there a memo would only add a dictionary entry
-per cell, so their cells are parsed one by one.
 """
 
 from __future__ import annotations
@@ -23,8 +21,6 @@ from kuangquan_cli.reference import Field, divisions, enumerations, fields
 
 _DEV_ZONE_MARKERS = ("开发区", "管理区", "园区", "工业区", "示范区", "高新区")
 _TASK_NUMBER = {label: n for n, label in enumerate(enumerations()["task"].values, start=1)}
-#: Kinds of field whose cells all differ, one per right.
-_ONE_PER_RIGHT = frozenset({"int", "licence", "credit_code", "phone"})
 
 
 class _Invalid(Exception):
@@ -168,16 +164,21 @@ def parse_columns(cells: dict[str, Sequence[Any]], count: int, file_city: str | 
             columns.append([RowValues._field_defaults[f.name]] * count)
             continue
         keys = _keys(raw)
+        city, by_city = file_city, False
         if f.kind == "county":
-            keys = list(zip([city or file_city for city in cities], keys))
-        outcomes = _Outcomes(f, file_city)
-        values = list(map(outcomes.parse if f.kind in _ONE_PER_RIGHT else outcomes.__getitem__, keys))
+            row_cities = [c or file_city for c in cities]
+            if len(set(row_cities)) == 1:  # one 盟市's file: no need to pair each cell with its 盟市
+                city = row_cities[0]
+            else:
+                keys, by_city = list(zip(row_cities, keys)), True
+        outcome, bad = _outcomes(f, keys, city, by_city)
+        values = list(map(outcome.__getitem__, keys))
         if f.kind == "city":
             cities = values
         columns.append(values)
-        if outcomes.bad:
-            for index in [i for i, key in enumerate(keys) if key in outcomes.bad]:
-                problems.setdefault(index, []).append(outcomes.bad[keys[index]])
+        if bad:
+            for index in [i for i, key in enumerate(keys) if key in bad]:
+                problems.setdefault(index, []).append(bad[keys[index]])
     return ParsedRows(list(map(RowValues._make, zip(*columns))), problems)
 
 
@@ -195,33 +196,26 @@ def _keys(raw: Sequence[Any]) -> Sequence[Any]:
     return [(bool, cell) if type(cell) is bool else cell for cell in raw]
 
 
-class _Outcomes(dict[Any, Any]):
-    """One column's parsed value by memo key. A key is parsed the first time it is looked up, so
-    a single pass of look-ups, in C, both finds the distinct cells and spreads their outcomes.
-    ``parse`` parses without the memo; either way, ``bad`` holds the problem of each bad key."""
+def _outcomes(f: Field, keys: Sequence[Any], city: str | None, by_city: bool) -> tuple[dict[Any, Any], dict[Any, Problem]]:
+    """Each distinct key's parsed value, and the problem of each bad key.
 
-    def __init__(self, f: Field, file_city: str | None) -> None:
-        super().__init__()
-        self.field = f
-        self.file_city = file_city
-        self.parser = _PARSERS[f.kind]
-        self.by_city = f.kind == "county"  # keys are (the row's 盟市, the cell's key)
-        self.bad: dict[Any, Problem] = {}  # key → the problem of its cell
-
-    def __missing__(self, key: Any) -> Any:
-        value = self[key] = self.parse(key)
-        return value
-
-    def parse(self, key: Any) -> Any:
-        """The value of the cell behind ``key``, its problem (if any) noted in ``bad``."""
-        city, key_of_cell = key if self.by_city else (self.file_city, key)
-        cell = key_of_cell[1] if type(key_of_cell) is tuple else key_of_cell
+    ``by_city``: keys are (the row's 盟市, the cell's key); otherwise every cell is read within
+    ``city``. Distinct keys are found in C (``dict.fromkeys``) and parsed in one plain loop: on
+    columns where every cell differs (names, identifiers) this loop is the per-cell cost.
+    """
+    parser = _PARSERS[f.kind]
+    default = RowValues._field_defaults[f.name]
+    outcome: dict[Any, Any] = {}
+    bad: dict[Any, Problem] = {}
+    for key in dict.fromkeys(keys):
+        cell_city, cell = key if by_city else (city, key)
+        if type(cell) is tuple:  # a bool with its type
+            cell = cell[1]
         try:
-            value = self.parser(self.field, cell, city)
+            outcome[key] = value = parser(f, cell, cell_city)
         except _Invalid as invalid:
-            value, self.bad[key] = RowValues._field_defaults[self.field.name], invalid.problem
-        else:
-            if value is None and self.field.required == "yes":
-                f = self.field
-                self.bad[key] = problem("value.required", f.name, label=f.header, why="")
-        return value
+            outcome[key], bad[key] = default, invalid.problem
+            continue
+        if value is None and f.required == "yes":
+            bad[key] = problem("value.required", f.name, label=f.header, why="")
+    return outcome, bad
