@@ -54,9 +54,11 @@ def is_cannot_resume(row: RowValues | LedgerRow) -> bool:
     return row.right_type == "采矿权" and row.status == "不具备条件"
 
 
-def _city(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
+def _city(row: RowValues, ctx: RuleContext) -> list[Problem]:
+    """Checked on every row, so it returns a list rather than making a generator per row."""
     if row.city and ctx.file_city and row.city != ctx.file_city:
-        yield problem("city.mismatch", "city", file_city=ctx.file_city)
+        return [problem("city.mismatch", "city", file_city=ctx.file_city)]
+    return []
 
 
 def _task(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
@@ -129,18 +131,21 @@ def _measures(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
         yield problem("measures.too_short", "measures", length=len(row.measures))
 
 
-def _dates(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
+def _dates(row: RowValues, ctx: RuleContext) -> list[Problem]:
+    """Checked on every row, so it returns a list rather than making a generator per row."""
+    found = []
     if row.status == "已完成" and row.done_date is None:
-        yield problem("status.done_without_date", "done_date")
+        found.append(problem("status.done_without_date", "done_date"))
     if row.done_date is not None:
         if row.status is not None and row.status != "已完成":
-            yield problem("status.date_without_done", "done_date", status=row.status)
+            found.append(problem("status.date_without_done", "done_date", status=row.status))
         if row.done_date > ctx.as_of:
-            yield problem("date.future", "done_date", as_of=ctx.as_of.isoformat())
+            found.append(problem("date.future", "done_date", as_of=ctx.as_of.isoformat()))
     if row.valid_from and row.valid_to and row.valid_to < row.valid_from:
-        yield problem("validity.order", "valid_to", valid_from=row.valid_from.isoformat())
+        found.append(problem("validity.order", "valid_to", valid_from=row.valid_from.isoformat()))
     if row.deadline and row.deadline > ctx.plan.goal_date:
-        yield problem("deadline.after_goal", "deadline", goal=ctx.plan.goal_date.isoformat())
+        found.append(problem("deadline.after_goal", "deadline", goal=ctx.plan.goal_date.isoformat()))
+    return found
 
 
 #: Rules whose outcome depends only on a row's right, task, reason, procedures and status (and
@@ -174,7 +179,7 @@ class RowChecker:
     def check(self, row: RowValues) -> tuple[list[Problem], PlanTask | None]:
         """The row's problems, and the task it counts under (None where it cannot be told)."""
         ctx = self.ctx
-        found = list(_city(row, ctx))
+        found = _city(row, ctx)
         if row.licence_no:
             found += check_licence(row.licence_no, row.right_type, ctx.as_of.year)
         if row.credit_code:
