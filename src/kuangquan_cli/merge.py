@@ -21,7 +21,7 @@ from kuangquan_cli.errors import KqError
 from kuangquan_cli.findings import Finding, FindingTally, make_finding
 from kuangquan_cli.limits import Limits
 from kuangquan_cli.layout import column_letter
-from kuangquan_cli.model import LedgerRow
+from kuangquan_cli.parse import RowValues
 from kuangquan_cli.plan import Plan
 from kuangquan_cli.reconcile import ReconRow, reconcile, reconciliation_findings
 from kuangquan_cli.reference import divisions
@@ -36,7 +36,7 @@ LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 MERGED_PREFIX = "汇总台账_"
 #: Columns of a merged row besides the model's fields (``task`` is replaced by the task counted).
 EXTRA_COLUMNS = ("source_file", "source_row", "source_city", "cannot_resume", "flagged", "counted")
-ROW_COLUMNS = (*LedgerRow.model_fields, *EXTRA_COLUMNS)
+ROW_COLUMNS = (*RowValues._fields, *EXTRA_COLUMNS)
 
 MERGED, DUPLICATE, REJECTED = "merged", "duplicate", "rejected"
 STATUS_TEXT = {MERGED: "已汇总", DUPLICATE: "重复报送（各行放入待核实，不计入统计）", REJECTED: "已拒收"}
@@ -146,19 +146,19 @@ class MergedRow:
 
     def to_record(self) -> dict[str, Any]:
         return row_record(
-            self.record.model, self.record.task, source_file=self.source.file, source_row=self.record.row,
+            RowValues(**self.record.model.model_dump()), self.record.task, source_file=self.source.file, source_row=self.record.row,
             source_city=self.source.result.city, flagged=self.flagged, counted=self.counted,
         )
 
 
-def row_record(model: LedgerRow, task: int | None, **extra: Any) -> dict[str, Any]:
-    """A merged row as a flat dict (``ROW_COLUMNS``): the model's values, the task it counts
+def row_record(values: RowValues, task: int | None, **extra: Any) -> dict[str, Any]:
+    """A merged row as a flat dict (``ROW_COLUMNS``): the row's values, the task it counts
     under, whether it cannot resume, and the ``EXTRA_COLUMNS`` given. The store rebuilds the
     same dict, so the workbook's tables and the weekly report see one shape."""
-    values = model.model_dump()
-    values["task"] = task
-    values["cannot_resume"] = is_cannot_resume(model)
-    return values | extra
+    record = values._asdict()
+    record["task"] = task
+    record["cannot_resume"] = is_cannot_resume(values)
+    return record | extra
 
 
 def rows_frame(records: list[dict[str, Any]]) -> pd.DataFrame:

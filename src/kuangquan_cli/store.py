@@ -12,12 +12,13 @@ import json
 import os
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.errors import KqError
-from kuangquan_cli.model import LedgerRow
+from kuangquan_cli.parse import RowValues
+from kuangquan_cli.reference import fields
 from kuangquan_cli.weeks import week_label
 
 if TYPE_CHECKING:
@@ -268,10 +269,29 @@ class Store:
             (snapshot_id,),
         )
         return rows_frame([
-            row_record(LedgerRow.model_validate_json(fields), task, source_file=file, source_row=row,
-                       source_city=city, flagged=bool(flagged), counted=bool(counted))
-            for file, row, city, task, flagged, counted, fields in cursor
+            row_record(stored_values(values), task, source_file=file, source_row=row, source_city=city,
+                       flagged=bool(flagged), counted=bool(counted))
+            for file, row, city, task, flagged, counted, values in cursor
         ])
+
+
+def stored_values(text: str) -> RowValues:
+    """A row's values as ``_row_values`` stored them (the model's JSON, defaults left out).
+
+    The model checked them on the way in; on the way out only what JSON cannot hold is turned
+    back (dates from ISO text, lists from arrays), which spares the weekly report importing and
+    running pydantic on every row.
+    """
+    values = json.loads(text)
+    for name in values.keys() & _DATE_FIELDS:
+        values[name] = date.fromisoformat(values[name])
+    for name in values.keys() & _LIST_FIELDS:
+        values[name] = tuple(values[name])
+    return RowValues(**values)
+
+
+_DATE_FIELDS = frozenset(f.name for f in fields() if f.kind == "date")
+_LIST_FIELDS = frozenset(f.name for f in fields() if f.kind == "list")
 
 
 class _Transaction:
