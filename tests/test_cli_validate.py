@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import unicodedata
 
+import pytest
 from click.testing import CliRunner
 
 from kuangquan_cli.cli import cli
@@ -130,3 +133,19 @@ def test_help_and_usage_errors_speak_chinese():
     assert "Show this message" not in kq("validate", "--help").stdout
     proc = kq("validate", "--bogus", "x.xlsx")
     assert proc.returncode == 2 and proc.stderr.strip() == "用法错误：没有选项 --bogus（用 kq --help 查看用法）"
+
+
+@pytest.mark.parametrize("command", ["", "validate", "merge", "history", "report", "schema", "template"])
+def test_every_help_page_is_chinese_and_lined_up(command):
+    """No click placeholder or note is left in English, and each option's text starts in one
+    column as the terminal shows it (a Chinese placeholder is two columns a character)."""
+    text = CliRunner().invoke(cli, [*filter(None, [command]), "--help"], terminal_width=200).output
+    assert text.startswith("用法：") and "选项：" in text
+    assert not re.search(r"\b(OPTIONS|COMMAND|ARGS|TEXT|INTEGER|FLOAT|FILE|DIRECTORY|PATH|RANGE|default|required)\b", text)
+    options = [line for line in text.splitlines() if line.startswith("  -")]
+    starts = {_display_width(re.match(r"\s*\S.*?\s{2,}", line)[0]) for line in options if re.search(r"\S\s{2,}\S", line)}
+    assert len(starts) == 1, text
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

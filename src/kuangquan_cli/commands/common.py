@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -20,17 +21,56 @@ _CLICK_WORDS = {
 }
 
 
+#: click's placeholders for the value an option or argument takes (longest first).
+_METAVARS = (
+    ("COMMAND [ARGS]...", "命令 [参数]..."), ("[OPTIONS]", "[选项]"), ("INTEGER RANGE", "整数"),
+    ("FLOAT RANGE", "数值"), ("INTEGER", "整数"), ("FLOAT", "数值"), ("TEXT", "文本"), ("FILE", "文件"),
+    ("DIRECTORY", "文件夹"), ("PATH", "路径"),
+)
+#: What click appends to an option's help, as ``[default: text]``.
+_HELP_EXTRAS = (("[default: ", "[默认："), ("[required]", "[必填]"))
+
+
+def _translated(text: str, words: tuple[tuple[str, str], ...]) -> str:
+    for english, chinese in words:
+        text = text.replace(english, chinese)
+    return text
+
+
 class ChineseHelpFormatter(click.HelpFormatter):
-    """``--help`` with click's headings and standard option texts in Chinese."""
+    """``--help`` with click's headings, placeholders and standard option texts in Chinese."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+        super().write_usage(prog, _translated(args, _METAVARS), "用法：" if prefix is None else prefix)
 
     def section(self, name: str) -> Any:
         return super().section(_CLICK_WORDS.get(name, name))
 
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
     def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
-        super().write_dl([(term, _CLICK_WORDS.get(text, text)) for term, text in rows], col_max, col_spacing)
+        """click's definition list, its first column lined up by display width: a Chinese
+        placeholder takes two columns a character, where click counts one."""
+        rows = [(_translated(term, _METAVARS), _translated(_CLICK_WORDS.get(text, text), _HELP_EXTRAS))
+                for term, text in rows]
+        first_col = min(max((_display_width(term) for term, _ in rows), default=0), col_max) + col_spacing
+        indent = " " * self.current_indent
+        for term, text in rows:
+            self.write(f"{indent}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            width = _display_width(term)
+            self.write(" " * (first_col - width) if width <= first_col - col_spacing else f"\n{indent}{' ' * first_col}")
+            lines = click.wrap_text(text, max(self.width - first_col - 2, 10), preserve_paragraphs=True).splitlines()
+            self.write(f"{lines[0] if lines else ''}\n")
+            for line in lines[1:]:
+                self.write(f"{indent}{' ' * first_col}{line}\n")
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 class KqContext(click.Context):

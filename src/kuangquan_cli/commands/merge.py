@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("directory", type=PathType(file_okay=False))
+@click.argument("directory", type=PathType(file_okay=False), metavar="文件夹")
 @week_options
 @click.option("--out", type=PathType(dir_okay=False),
               help="汇总台账的保存位置，默认为 out/汇总台账_<年>-W<周>.xlsx")

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("files", nargs=-1, required=True, type=PathType(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=PathType(dir_okay=False), metavar="台账文件...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
 @click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
 @click.option("--sheet", help="指定台账所在的工作表名称")
