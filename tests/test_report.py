@@ -19,7 +19,7 @@ from inbox_factory import city_rows, write_city
 from kuangquan_cli.merge import merge_and_store
 from kuangquan_cli.plan import load_plan
 from kuangquan_cli.report import render_report, write_report
-from kuangquan_cli.report_data import OVERDUE_LISTED, ReportData, build_report
+from kuangquan_cli.report_data import OVERDUE_LISTED, ReportData, assemble, build_report
 from kuangquan_cli.samples import LATE_CITY, STALLED_CITIES
 from kuangquan_cli.store import Store
 
@@ -126,6 +126,28 @@ def test_departments_and_submissions_match_the_workbook(region):
         assert line.on_time == (line.city != LATE_CITY)
     late = next(s for s in data.submissions if s.city == LATE_CITY)
     assert (late.file, late.status) == (None, "未报送")
+
+
+def test_the_region_rate_change_compares_the_same_cities(region):
+    """阿拉善盟 sent W37 but not W38: the change is measured over the 11 盟市 counted both weeks,
+    and the report says so, instead of letting one 盟市's absence move the region's rate."""
+    with Store(region.db) as store:
+        w37, w38 = store.load_snapshot(2022, 37), store.load_snapshot(2022, 38)
+
+    def rate(rows, cities):
+        rows = rows[rows["counted"] & rows["source_city"].isin(cities)]
+        return (rows["status"] == "已完成").sum() / (~rows["cannot_resume"]).sum()
+
+    both = set(w38.rows["source_city"]) - {None}
+    assert LATE_CITY not in both and len(both) == 11
+    overall = region.w38.overall
+    assert overall.compared_cities == 11
+    assert overall.rate_change == pytest.approx(rate(w38.rows, both) - rate(w37.rows, both))
+    assert overall.rate_change != pytest.approx(overall.rate - region.w37.overall.rate)
+    assert f"完成率较上周{overall.rate_change * 100:+.1f}个百分点（按两周均纳入汇总的11个盟市比较）" in region.html.read_text(encoding="utf-8")
+
+    same = assemble(w38, w38, load_plan(), [])
+    assert (same.overall.rate_change, same.overall.compared_cities) == (0.0, None)
 
 
 def test_week_over_week_is_counted_right_by_right(region):

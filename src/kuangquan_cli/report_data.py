@@ -76,6 +76,8 @@ class Overall:
     missing_cities: list[str]
     goal_date: date
     days_left: int
+    compared_cities: int | None = None
+    """How many 盟市 ``rate_change`` compares, when not every 盟市 of either week (None: all)."""
 
 
 @dataclass(frozen=True)
@@ -321,6 +323,29 @@ def _region_line(table: pd.DataFrame) -> dict[str, Any]:
     return table[table["盟市"] == REGION].to_dict("records")[0]
 
 
+def _counted_cities(frame: pd.DataFrame) -> set[str]:
+    return set(counted_rows(frame)["source_city"].fillna(UNKNOWN_CITY))
+
+
+def _of_cities(frame: pd.DataFrame, cities: set[str]) -> pd.DataFrame:
+    return frame[frame["source_city"].fillna(UNKNOWN_CITY).isin(cities)]
+
+
+def _rate_change(frame: pd.DataFrame, before: pd.DataFrame, plan: Plan) -> tuple[float | None, int | None]:
+    """The change of the region's completion rate since last week, over the 盟市 counted in both
+    weeks, and how many they are when not every 盟市 of either week (else None).
+
+    A 盟市 missing from one of the weeks would otherwise move the region's rate by its absence
+    alone: its rights leave or join the count, whatever anyone finished.
+    """
+    now, then = _counted_cities(frame), _counted_cities(before)
+    common = now & then
+    rate_now, rate_then = (_rate(_region_line(city_table(_of_cities(rows, common), plan))["完成率"])
+                           for rows in (frame, before))
+    change = rate_now - rate_then if rate_now is not None and rate_then is not None else None
+    return change, (len(common - {UNKNOWN_CITY}) if now != then else None)
+
+
 def _rank(cities: list[CityLine]) -> None:
     """Competition ranking by completion rate (equal rates share a place: 1, 2, 2, 4)."""
     rated = sorted((c for c in cities if c.rate is not None and c.city != UNKNOWN_CITY), key=lambda c: -(c.rate or 0))
@@ -536,12 +561,12 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
     sent = submissions(current)
     cities = _cities(table, previous_table, comparison, _CityFacts(sent, overdue_by_city, region_rate))
     tasks = _tasks(frame, table, plan, comparison)
-    old_rate = _rate(_region_line(previous_table)["完成率"]) if previous_table is not None else None
+    rate_change, compared = _rate_change(frame, before, plan) if before is not None else (None, None)
     missing = [c.city for c in cities if not c.sent and c.city != UNKNOWN_CITY]
     overall = Overall(
         rights=int(region["矿业权数"]), done=int(region[DONE]), rate=region_rate,
         newly_done=int(comparison.rows["newly_done"].sum()) if comparison else None,
-        rate_change=region_rate - old_rate if region_rate is not None and old_rate is not None else None,
+        rate_change=rate_change, compared_cities=compared,
         groups=_groups(frame, plan, tasks), cities_sent=len(divisions().cities) - len(missing),
         cities_total=len(divisions().cities), missing_cities=missing, goal_date=plan.goal_date,
         days_left=(plan.goal_date - sunday).days,

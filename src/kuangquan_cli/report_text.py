@@ -31,6 +31,8 @@ def overall(d: ReportData) -> str:
         parts.append(f"，本周新增完成{o.newly_done}个")
     if o.rate_change is not None:
         parts.append(f"，完成率较上周{o.rate_change * 100:+.1f}个百分点")
+        if o.compared_cities is not None:
+            parts.append(f"（按两周均纳入汇总的{o.compared_cities}个盟市比较）")
     groups = []
     for g in o.groups:
         done = f"，已完成{g.done}个，完成率{_pct(g.rate)}" if g.done is not None else ""
