@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -149,3 +150,19 @@ def test_every_help_page_is_chinese_and_lined_up(command):
 
 def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_a_console_without_a_character_neither_stops_kq_nor_spoils_json(tmp_path):
+    """On a GBK console (Chinese Windows) neither ✘ nor a rare 汉字 such as 𬌗 can be encoded:
+    the text report shows "?" for them and goes on; the JSON is UTF-8 whatever the console."""
+    path = tmp_path / "包头市.xlsx"
+    write_ledger(path, [row(phone="𬌗13812345678")])
+    env = {**os.environ, "PYTHONIOENCODING": "gbk"}
+    text = subprocess.run([sys.executable, "-m", "kuangquan_cli", "validate", str(path)], capture_output=True, env=env)
+    assert text.returncode == 1, text.stderr.decode("gbk", "replace")
+    assert "[phone.shape]" in text.stdout.decode("gbk")
+    found = subprocess.run([sys.executable, "-m", "kuangquan_cli", "validate", "--format", "json", str(path)],
+                           capture_output=True, env=env)
+    assert found.returncode == 1
+    [finding] = json.loads(found.stdout.decode("utf-8"))["files"][0]["findings"]
+    assert finding["value"] == "𬌗13812345678"

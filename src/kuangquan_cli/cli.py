@@ -52,9 +52,18 @@ def _usage_message(exc: click.UsageError) -> str:
     return exc.format_message()
 
 
+def _tolerant_output() -> None:
+    """A character the terminal's encoding lacks (a rare 汉字 in a name, on a GBK console) is
+    shown as "?" rather than stopping kq half-way through its output."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def main() -> None:
     """Entry point: user errors become one Chinese line and exit 2; ``--debug`` shows tracebacks."""
     debug = "--debug" in sys.argv[1:] or os.environ.get("KQ_DEBUG") == "1"
+    _tolerant_output()
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:

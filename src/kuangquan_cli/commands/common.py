@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 import unicodedata
 from datetime import date
 from typing import Any
@@ -131,6 +132,14 @@ def as_of_date(plan_year: int, week: int | None, year: int | None) -> date:
 
 
 def emit_json(data: dict[str, Any]) -> None:
+    """The JSON on standard output: as text on a terminal, else as UTF-8 bytes whatever the
+    locale (a program reading it expects UTF-8; a GBK console's encoding lacks rare 汉字)."""
     import json
 
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    if sys.stdout.isatty():
+        click.echo(text, nl=False)
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.flush()
