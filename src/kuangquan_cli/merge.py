@@ -146,8 +146,8 @@ class MergedRow:
 
     def to_record(self) -> dict[str, Any]:
         return row_record(
-            RowValues(**self.record.model.model_dump()), self.record.task, source_file=self.source.file, source_row=self.record.row,
-            source_city=self.source.result.city, flagged=self.flagged, counted=self.counted,
+            RowValues(**self.record.model.model_dump()), self.record.task, source_file=self.source.file,
+            source_row=self.record.row, source_city=self.source.result.city, flagged=self.flagged, counted=self.counted,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import unicodedata
 from datetime import date
@@ -22,18 +23,24 @@ _CLICK_WORDS = {
 }
 
 
-#: click's placeholders for the value an option or argument takes (longest first).
-_METAVARS = (
-    ("COMMAND [ARGS]...", "命令 [参数]..."), ("[OPTIONS]", "[选项]"), ("INTEGER RANGE", "整数"),
-    ("FLOAT RANGE", "数值"), ("INTEGER", "整数"), ("FLOAT", "数值"), ("TEXT", "文本"), ("FILE", "文件"),
-    ("DIRECTORY", "文件夹"), ("PATH", "路径"),
-)
+#: click's placeholders for the value an option or argument takes.
+_METAVARS = {
+    "COMMAND [ARGS]...": "命令 [参数]...", "[OPTIONS]": "[选项]", "INTEGER RANGE": "整数", "FLOAT RANGE": "数值",
+    "INTEGER": "整数", "FLOAT": "数值", "TEXT": "文本", "FILE": "文件", "DIRECTORY": "文件夹", "PATH": "路径",
+}
 #: What click appends to an option's help, as ``[default: text]``.
-_HELP_EXTRAS = (("[default: ", "[默认："), ("[required]", "[必填]"))
+_HELP_EXTRAS = {"[default: ": "[默认：", "[required]": "[必填]"}
+#: The placeholders as whole words (``FILE``, not the start of ``FILES``), longest first.
+_METAVAR_WORDS = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in sorted(_METAVARS, key=len, reverse=True)))
 
 
-def _translated(text: str, words: tuple[tuple[str, str], ...]) -> str:
-    for english, chinese in words:
+def _placeholders(term: str) -> str:
+    return _METAVAR_WORDS.sub(lambda found: _METAVARS[found[0]], term)
+
+
+def _help_text(text: str) -> str:
+    text = _CLICK_WORDS.get(text, text)
+    for english, chinese in _HELP_EXTRAS.items():
         text = text.replace(english, chinese)
     return text
 
@@ -42,7 +49,7 @@ class ChineseHelpFormatter(click.HelpFormatter):
     """``--help`` with click's headings, placeholders and standard option texts in Chinese."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, _translated(args, _METAVARS), "用法：" if prefix is None else prefix)
+        super().write_usage(prog, _placeholders(args), "用法：" if prefix is None else prefix)
 
     def section(self, name: str) -> Any:
         return super().section(_CLICK_WORDS.get(name, name))
@@ -53,8 +60,7 @@ class ChineseHelpFormatter(click.HelpFormatter):
     def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
         """click's definition list, its first column lined up by display width: a Chinese
         placeholder takes two columns a character, where click counts one."""
-        rows = [(_translated(term, _METAVARS), _translated(_CLICK_WORDS.get(text, text), _HELP_EXTRAS))
-                for term, text in rows]
+        rows = [(_placeholders(term), _help_text(text)) for term, text in rows]
         first_col = min(max((_display_width(term) for term, _ in rows), default=0), col_max) + col_spacing
         indent = " " * self.current_indent
         for term, text in rows:
