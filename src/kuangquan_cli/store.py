@@ -275,6 +275,10 @@ class Store:
         ])
 
 
+_DATE_FIELDS = frozenset(f.name for f in fields() if f.kind == "date")
+_LIST_FIELDS = frozenset(f.name for f in fields() if f.kind == "list")
+
+
 def stored_values(text: str) -> RowValues:
     """A row's values as ``_row_values`` stored them (the model's JSON, defaults left out).
 
@@ -288,10 +292,6 @@ def stored_values(text: str) -> RowValues:
     for name in values.keys() & _LIST_FIELDS:
         values[name] = tuple(values[name])
     return RowValues(**values)
-
-
-_DATE_FIELDS = frozenset(f.name for f in fields() if f.kind == "date")
-_LIST_FIELDS = frozenset(f.name for f in fields() if f.kind == "list")
 
 
 class _Transaction:
