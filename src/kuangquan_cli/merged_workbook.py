@@ -10,7 +10,6 @@ string, so nothing a 盟市 typed becomes a formula.
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +23,7 @@ from kuangquan_cli.merge import STATUS_TEXT, MergedRow, MergeResult, SourceFile,
 from kuangquan_cli.plan import Plan
 from kuangquan_cli.reference import divisions, field_by_name, fields
 from kuangquan_cli.summary_tables import category_table, city_table, department_table
+from kuangquan_cli.text import display_width
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,8 +57,7 @@ class Table:
 def _display_width(value: Any) -> int:
     if isinstance(value, date):
         return 10
-    text = "" if value is None else str(value)
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return 0 if value is None else display_width(str(value))
 
 
 def _widths(table: Table) -> list[float]:

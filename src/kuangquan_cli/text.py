@@ -44,3 +44,8 @@ def header_keys(value: str) -> tuple[str, ...]:
     full = key(value).strip("*※")
     stripped = _TRAILING_HINT.sub("", full)
     return (full,) if stripped == full or not stripped else (full, stripped)
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes in a terminal or a spreadsheet cell: wide (CJK) characters two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

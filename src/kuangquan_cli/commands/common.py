@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 import re
 import sys
-import unicodedata
 from datetime import date
 from typing import Any
 
 import click
+
+from kuangquan_cli.text import display_width
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -61,23 +62,19 @@ class ChineseHelpFormatter(click.HelpFormatter):
         """click's definition list, its first column lined up by display width: a Chinese
         placeholder takes two columns a character, where click counts one."""
         rows = [(_placeholders(term), _help_text(text)) for term, text in rows]
-        first_col = min(max((_display_width(term) for term, _ in rows), default=0), col_max) + col_spacing
+        first_col = min(max((display_width(term) for term, _ in rows), default=0), col_max) + col_spacing
         indent = " " * self.current_indent
         for term, text in rows:
             self.write(f"{indent}{term}")
             if not text:
                 self.write("\n")
                 continue
-            width = _display_width(term)
+            width = display_width(term)
             self.write(" " * (first_col - width) if width <= first_col - col_spacing else f"\n{indent}{' ' * first_col}")
             lines = click.wrap_text(text, max(self.width - first_col - 2, 10), preserve_paragraphs=True).splitlines()
             self.write(f"{lines[0] if lines else ''}\n")
             for line in lines[1:]:
                 self.write(f"{indent}{' ' * first_col}{line}\n")
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 class KqContext(click.Context):
