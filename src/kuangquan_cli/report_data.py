@@ -25,6 +25,7 @@ from kuangquan_cli.summary_tables import (
     UNKNOWN_CITY,
     UNKNOWN_DEPARTMENT,
     category_reconciliation,
+    city_keys,
     city_table,
     counted_rows,
     department_table,
@@ -258,7 +259,7 @@ class Comparison:
         rows["seen"] = [o is not None for o in old]
         rows["changed"] = [o is not None and o != n for o, n in zip(old, now, strict=True)]
         rows["newly_done"] = [o is not None and n[0] == DONE and o[0] != DONE for o, n in zip(old, now, strict=True)]
-        rows["city_key"] = rows["source_city"].fillna(UNKNOWN_CITY)
+        rows["city_key"] = city_keys(rows)
         return cls(rows)
 
     def by(self, key: str, column: str) -> dict[Any, int]:
@@ -324,11 +325,11 @@ def _region_line(table: pd.DataFrame) -> dict[str, Any]:
 
 
 def _counted_cities(frame: pd.DataFrame) -> set[str]:
-    return set(counted_rows(frame)["source_city"].fillna(UNKNOWN_CITY))
+    return set(city_keys(counted_rows(frame)))
 
 
 def _of_cities(frame: pd.DataFrame, cities: set[str]) -> pd.DataFrame:
-    return frame[frame["source_city"].fillna(UNKNOWN_CITY).isin(cities)]
+    return frame[city_keys(frame).isin(cities)]
 
 
 def _rate_change(frame: pd.DataFrame, before: pd.DataFrame, plan: Plan) -> tuple[float | None, int | None]:

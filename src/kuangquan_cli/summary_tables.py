@@ -34,6 +34,11 @@ def counted_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["counted"]]
 
 
+def city_keys(frame: pd.DataFrame) -> pd.Series:
+    """The 盟市 each row counts under: its file's, or （未识别盟市） where that was not told."""
+    return frame["source_city"].fillna(UNKNOWN_CITY)
+
+
 def task_label(task: Any, plan: Plan) -> str:
     """（一）…（六）, or 未确定 where a row's task cannot be told."""
     import pandas as pd
@@ -83,7 +88,7 @@ def city_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     rows = counted_rows(frame)
     statuses = [*enumerations()["status"].values, NOT_FILLED]
     keys = pd.DataFrame({
-        "city": rows["source_city"].fillna(UNKNOWN_CITY),
+        "city": city_keys(rows),
         "task": [task_label(t, plan) for t in rows["task"]],
         "status": rows["status"].fillna(NOT_FILLED),
     }, dtype=object)
