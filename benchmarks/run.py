@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -214,27 +214,35 @@ def _commit() -> str:
     return found.stdout.strip()
 
 
+def markdown_table(headers: Sequence[str], aligns: str, rows: Iterable[Sequence[str]]) -> list[str]:
+    """A Markdown table's lines; ``aligns`` has one letter per column: ``r`` right, ``c`` centre, else left."""
+    rule = {"r": "---:", "c": ":---:"}
+    return [f"| {' | '.join(headers)} |", f"|{'|'.join(rule.get(a, '---') for a in aligns)}|",
+            *(f"| {' | '.join(cells)} |" for cells in rows)]
+
+
 def size_table(sizes: list[dict[str, Any]]) -> list[str]:
-    lines = ["| rows | kq validate | floor | ratio (target ≤ 2) | rows/s | kq peak | floor peak |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
-    lines += [f"| {s['rows']:,} | {s['kq_s']:.2f} s | {s['floor_s']:.2f} s | {s['ratio']:.2f}× | "
-              f"{s['rows_per_s']:,.0f} | {s['kq_peak_mb']:,.0f} MB | {s['floor_peak_mb']:,.0f} MB |" for s in sizes]
-    return lines
+    return markdown_table(
+        ["rows", "kq validate", "floor", "ratio (target ≤ 2)", "rows/s", "kq peak", "floor peak"], "rrrrrrr",
+        ([f"{s['rows']:,}", f"{s['kq_s']:.2f} s", f"{s['floor_s']:.2f} s", f"{s['ratio']:.2f}×",
+          f"{s['rows_per_s']:,.0f}", f"{s['kq_peak_mb']:,.0f} MB", f"{s['floor_peak_mb']:,.0f} MB"] for s in sizes),
+    )
 
 
 def check_table(checks: list[dict[str, Any]]) -> list[str]:
-    lines = ["| check | kq | reference | ratio | target | met |", "|---|---:|---:|---:|---:|:---:|"]
-    lines += [f"| {c['check']} | {c['kq_s']:.3f} s | {c['reference_s']:.3f} s | {c['ratio']:.2f}× | "
-              f"≤ {c['target']:g}× | {'yes' if c['met'] else 'no'} |" for c in checks]
-    return lines
+    return markdown_table(
+        ["check", "kq", "reference", "ratio", "target", "met"], "lrrrrc",
+        ([c["check"], f"{c['kq_s']:.3f} s", f"{c['reference_s']:.3f} s", f"{c['ratio']:.2f}×",
+          f"≤ {c['target']:g}×", "yes" if c["met"] else "no"] for c in checks),
+    )
 
 
 def phase_table(phases: Sequence[dict[str, Any]]) -> list[str]:
-    lines = ["| rows | validate_file | read_sheets | of which limits.inspect_xlsx | checking (the rest) |",
-             "|---:|---:|---:|---:|---:|"]
-    lines += [f"| {p['rows']:,} | {p['validate_s']:.2f} s | {p['read_s']:.2f} s | {p['inspect_s']:.2f} s | "
-              f"{p['check_s']:.2f} s |" for p in phases]
-    return lines
+    return markdown_table(
+        ["rows", "validate_file", "read_sheets", "of which limits.inspect_xlsx", "checking (the rest)"], "rrrrr",
+        ([f"{p['rows']:,}", f"{p['validate_s']:.2f} s", f"{p['read_s']:.2f} s", f"{p['inspect_s']:.2f} s",
+          f"{p['check_s']:.2f} s"] for p in phases),
+    )
 
 
 def report(sizes: list[dict[str, Any]], checks: list[dict[str, Any]], host: dict[str, str],
