@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install bench clean
+.PHONY: demo test lint install bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+LINT_STAMP := $(VENV)/.installed-lint
+$(LINT_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	touch $(LINT_STAMP)
 
 demo: install
 	@echo "== 校验全区第 37 周台账（应无错误，且与方案底数一致）"
@@ -29,6 +34,12 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# ruff (pyflakes, imports, bugbear, line length), mypy on src/, and the layer contract in pyproject.toml
+lint: $(LINT_STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

@@ -115,10 +115,10 @@ PHASES = """
 import json, sys, time
 from datetime import date
 from pathlib import Path
-from kuangquan_cli.limits import Limits, inspect_xlsx
-from kuangquan_cli.plan import load_plan
-from kuangquan_cli.reading import read_sheets
-from kuangquan_cli.validate import validate_file
+from kuangquan_cli.reading.limits import Limits, inspect_xlsx
+from kuangquan_cli.reference.plan import load_plan
+from kuangquan_cli.reading.workbook import read_sheets
+from kuangquan_cli.checking.validate import validate_file
 path, plan, clock = Path(sys.argv[1]), load_plan(), time.perf_counter
 start = clock()
 with path.open("rb") as handle:

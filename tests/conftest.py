@@ -9,8 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from kuangquan_cli.plan import Plan, load_plan  # noqa: E402
-from kuangquan_cli.validate import FileResult, validate_file  # noqa: E402
+from kuangquan_cli.checking.validate import FileResult, validate_file  # noqa: E402
+from kuangquan_cli.reference.plan import Plan, load_plan  # noqa: E402
 from ledger_factory import write_ledger  # noqa: E402
 
 AS_OF = date(2022, 9, 25)  # Sunday of 2022-W38

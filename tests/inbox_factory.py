@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kuangquan_cli.reference import divisions
+from kuangquan_cli.reference.tables import divisions
 from ledger_factory import row, write_ledger
 
 #: Overrides that turn the factory's task-(四) row into rows of other tasks and states.

@@ -8,8 +8,8 @@ from typing import Any
 
 import openpyxl
 
-from kuangquan_cli.identifiers import credit_check_char, org_check_char
-from kuangquan_cli.reference import fields
+from kuangquan_cli.checking.identifiers import credit_check_char, org_check_char
+from kuangquan_cli.reference.tables import fields
 
 HEADERS = [f.header for f in fields()]
 

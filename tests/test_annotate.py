@@ -9,12 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kuangquan_cli.annotate import FILL, SUMMARY_SHEET, annotate, annotated_path
-from kuangquan_cli.reference import fields
-from kuangquan_cli.validate import FileResult, validate_file
-from ledger_factory import credit_code, row, write_ledger
-
 from conftest import AS_OF
+from kuangquan_cli.checking.validate import FileResult, validate_file
+from kuangquan_cli.outputs.annotate import FILL, SUMMARY_SHEET, annotate, annotated_path
+from kuangquan_cli.reference.tables import fields
+from ledger_factory import credit_code, row, write_ledger
 from office import convert, needs_soffice
 from test_cli_validate import kq
 

@@ -12,11 +12,10 @@ import unicodedata
 import pytest
 from click.testing import CliRunner
 
-from kuangquan_cli.cli import cli
-from kuangquan_cli.validate import validate_files
-from ledger_factory import row, write_ledger
-
 from conftest import AS_OF
+from kuangquan_cli.checking.validate import validate_files
+from kuangquan_cli.cli.app import cli
+from ledger_factory import row, write_ledger
 
 
 def run(*args: str):
@@ -92,7 +91,7 @@ def test_sheet_option_picks_the_sheet(tmp_path):
 
 def test_bad_plan_file_exits_2(tmp_path):
     plan = tmp_path / "plan.toml"
-    from kuangquan_cli.resources import schema_file
+    from kuangquan_cli.reference.resources import schema_file
 
     plan.write_text(schema_file("plan-2022.toml").read_text(encoding="utf-8").replace("rights = 107", "rights = 108"),
                     encoding="utf-8")

@@ -37,13 +37,13 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from conftest import AS_OF
-from kuangquan_cli.catalogue import CATALOGUE
-from kuangquan_cli.cli import main
-from kuangquan_cli.errors import KqError
-from kuangquan_cli.limits import Limits
-from kuangquan_cli.reading import UnreadableFile, read_sheets
-from kuangquan_cli.reference import fields
-from kuangquan_cli.validate import FileResult, validate_file, validate_files
+from kuangquan_cli.checking.catalogue import CATALOGUE
+from kuangquan_cli.checking.validate import FileResult, validate_file, validate_files
+from kuangquan_cli.cli.app import main
+from kuangquan_cli.errors import KqError, UnreadableFile
+from kuangquan_cli.reading.limits import Limits
+from kuangquan_cli.reading.workbook import read_sheets
+from kuangquan_cli.reference.tables import fields
 from ledger_factory import HEADERS, row, write_ledger
 
 ROWS = [row(seq=n, licence_no=f"C150200200905112001622{n}") for n in (6, 7, 8)]
@@ -259,7 +259,7 @@ def formula_columns(book: Any) -> None:
     ws = book["台账"]
     for r in DATA_ROWS:
         ws[f"{COLUMN['seq']}{r}"] = "=ROW()-3"
-        ws[f"{COLUMN['task']}{r}"] = '=IF(D{0}="采矿权","（四）","")'.format(r)
+        ws[f"{COLUMN['task']}{r}"] = f'=IF(D{r}="采矿权","（四）","")'
     ws[f"A{DATA_ROWS[-1] + 1}"] = "合计"
     ws[f"B{DATA_ROWS[-1] + 1}"] = f"=COUNTA(B{DATA_ROWS[0]}:B{DATA_ROWS[-1]})"
 
@@ -595,7 +595,7 @@ def test_a_lowered_limit_refuses_a_normal_ledger_and_says_how_to_raise_it(tmp_pa
 
 def test_a_file_over_the_size_limit_is_not_even_opened(tmp_path, monkeypatch):
     path = write_ledger(tmp_path / "包头市.xlsx", ROWS)
-    monkeypatch.setattr("kuangquan_cli.reading.sniff_kind", lambda p: pytest.fail("opened"))
+    monkeypatch.setattr("kuangquan_cli.reading.workbook.sniff_kind", lambda p: pytest.fail("opened"))
     with pytest.raises(UnreadableFile) as refused:
         read_sheets(path, Limits(max_file_mb=0.001))
     assert refused.value.code == "file.too_large" and "KQ_MAX_FILE_MB" in refused.value.ctx["reason"]
@@ -626,7 +626,7 @@ def test_internal_error_is_one_line_unless_debug(tmp_path, monkeypatch, capfd):
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("内部故障演示")
 
-    monkeypatch.setattr("kuangquan_cli.validate.validate_files", broken)
+    monkeypatch.setattr("kuangquan_cli.checking.validate.validate_files", broken)
     path = str(write_ledger(tmp_path / "a.xlsx", ROWS))
     code, out, err = run_kq(monkeypatch, capfd, "validate", path)
     assert code == 2 and out == "" and "Traceback" not in err
@@ -642,7 +642,7 @@ def test_ctrl_c_ends_with_one_line_and_exit_130(tmp_path, monkeypatch, capfd):
     def interrupted(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("kuangquan_cli.validate.validate_files", interrupted)
+    monkeypatch.setattr("kuangquan_cli.checking.validate.validate_files", interrupted)
     code, out, err = run_kq(monkeypatch, capfd, "validate", str(write_ledger(tmp_path / "a.xlsx", ROWS)))
     assert code == 130 and "已中断" in err and "Traceback" not in err
 

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kuangquan_cli.identifiers import CREDIT_ALPHABET, check_credit_code, check_licence, check_phone, credit_check_char
+from kuangquan_cli.checking.identifiers import (
+    CREDIT_ALPHABET,
+    check_credit_code,
+    check_licence,
+    check_phone,
+    credit_check_char,
+)
 
 
 @pytest.mark.parametrize("code", ["91150781MA0RRY87XR", "91150602MA0MYGRT58", "91110000101623741K", "911101066976941872"])
@@ -62,7 +68,7 @@ def test_invalid_phones(phone):
 @given(st.text(alphabet=CREDIT_ALPHABET, min_size=17, max_size=17), st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=8, max_size=8))
 def test_check_characters_are_the_weighted_sums_of_the_standards(first17, body8):
     """The fast base-34 / base-17 forms give the check characters of GB 32100 and GB 11714."""
-    from kuangquan_cli.identifiers import org_check_char
+    from kuangquan_cli.checking.identifiers import org_check_char
 
     total = sum(CREDIT_ALPHABET.index(c) * pow(3, i, 31) for i, c in enumerate(first17))
     assert credit_check_char(first17) == CREDIT_ALPHABET[(31 - total % 31) % 31]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import codecs
 
-from kuangquan_cli.reading import read_sheets
-from kuangquan_cli.validate import validate_file
-from ledger_factory import credit_code, row
-
 from conftest import AS_OF
+from kuangquan_cli.checking.validate import validate_file
+from kuangquan_cli.reading.workbook import read_sheets
+from ledger_factory import credit_code, row
 
 # Columns in another order, headers with line breaks, hints and aliases, plus an unknown column.
 ORDER = ["seq", "licence_no", "city", "county", "right_type", "mineral_class", "mineral", "right_name",
@@ -56,7 +55,7 @@ def test_table_starting_further_right_keeps_its_letters(tmp_path, plan):
     book = openpyxl.Workbook()
     ws = book.active
     names = [n for n in row()]
-    from kuangquan_cli.reference import field_by_name
+    from kuangquan_cli.reference.tables import field_by_name
 
     for col, name in enumerate(names, start=3):  # data starts in column C, row 5
         ws.cell(5, col, field_by_name()[name].header)
@@ -93,7 +92,7 @@ def test_no_header_is_a_file_finding(tmp_path, plan):
 
 def test_missing_and_duplicate_columns(check):
     order = [n for n in row() if n != "phone"] + ["credit_code"]
-    from kuangquan_cli.reference import field_by_name
+    from kuangquan_cli.reference.tables import field_by_name
 
     headers = [field_by_name()[n].header for n in order]
     result = check(row(), field_order=order, headers=headers)
@@ -105,7 +104,7 @@ def test_missing_and_duplicate_columns(check):
 
 def _csv_text() -> str:
     names = list(row())
-    from kuangquan_cli.reference import field_by_name
+    from kuangquan_cli.reference.tables import field_by_name
 
     lines = [",".join(field_by_name()[n].header for n in names)]
     values = row(credit_code=credit_code())

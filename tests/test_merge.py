@@ -19,14 +19,15 @@ from hypothesis import strategies as st
 
 from conftest import AS_OF
 from inbox_factory import city_rows, licence, write_city, write_inbox
-from kuangquan_cli.cli import cli
+from kuangquan_cli.checking.reconcile import reconcile
+from kuangquan_cli.checking.validate import validate_file
+from kuangquan_cli.cli.app import cli
 from kuangquan_cli.errors import KqError
-from kuangquan_cli.merge import merge_and_store, merge_inbox, resolve_week
-from kuangquan_cli.merged_workbook import write_merged_workbook
-from kuangquan_cli.reconcile import reconcile
-from kuangquan_cli.reference import divisions
-from kuangquan_cli.validate import validate_file
-from ledger_factory import row, write_ledger
+from kuangquan_cli.jobs import merge_and_store
+from kuangquan_cli.merging.merge import merge_inbox, resolve_week
+from kuangquan_cli.outputs.merged_workbook import write_merged_workbook
+from kuangquan_cli.reference.tables import divisions
+from ledger_factory import row
 
 CITIES = divisions().cities
 SHEETS = ["汇总台账", "待核实", "分类统计", "盟市统计", "部门手续清单", "问题清单", "报送情况"]

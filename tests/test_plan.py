@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kuangquan_cli.errors import KqError
-from kuangquan_cli.plan import load_plan
-from kuangquan_cli.resources import schema_file
+from kuangquan_cli.reference.plan import load_plan
+from kuangquan_cli.reference.resources import schema_file
 
 
 def test_bundled_plan_holds_the_programme_figures(plan):

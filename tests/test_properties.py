@@ -12,9 +12,10 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kuangquan_cli.identifiers import check_credit_code, check_licence, check_phone
-from kuangquan_cli.normalize import parse_date, to_text
-from kuangquan_cli.parse import parse_columns
+from kuangquan_cli.checking.identifiers import check_credit_code, check_licence, check_phone
+from kuangquan_cli.checking.normalize import parse_date
+from kuangquan_cli.checking.parse import parse_columns
+from kuangquan_cli.text import to_text
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 FULL_WIDTH = str.maketrans("0123456789-/.", "０１２３４５６７８９－／．")

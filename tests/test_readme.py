@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kuangquan_cli.catalogue import CODES
+from kuangquan_cli.checking.catalogue import CODES
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 SEVERITY = {"error": "错误", "warning": "警告"}

@@ -16,12 +16,12 @@ import openpyxl
 import pytest
 
 from inbox_factory import city_rows, write_city
-from kuangquan_cli.merge import merge_and_store
-from kuangquan_cli.plan import load_plan
-from kuangquan_cli.report import render_report, write_report
-from kuangquan_cli.report_data import OVERDUE_LISTED, ReportData, assemble, build_report
-from kuangquan_cli.samples import LATE_CITY, STALLED_CITIES
-from kuangquan_cli.store import Store
+from kuangquan_cli.jobs import merge_and_store
+from kuangquan_cli.merging.store import Store
+from kuangquan_cli.reference.plan import load_plan
+from kuangquan_cli.report.data import OVERDUE_LISTED, ReportData, assemble, build_report
+from kuangquan_cli.report.render import render_report, write_report
+from kuangquan_cli.samples.generate import LATE_CITY, STALLED_CITIES
 
 SAMPLES = Path(__file__).parents[1] / "sample_ledgers"
 HOSTILE = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")

@@ -169,8 +169,8 @@ def test_a_ticked_cell_and_the_number_1_are_told_apart(check):
 
 
 def test_parsed_rows_have_the_fields_and_defaults_of_the_model():
-    from kuangquan_cli.model import LedgerRow
-    from kuangquan_cli.parse import RowValues
+    from kuangquan_cli.checking.model import LedgerRow
+    from kuangquan_cli.checking.parse import RowValues
 
     assert RowValues._fields == tuple(LedgerRow.model_fields)
     assert RowValues() == tuple(f.default for f in LedgerRow.model_fields.values())

@@ -11,15 +11,23 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kuangquan_cli.cli import cli
-from kuangquan_cli.plan import Plan
-from kuangquan_cli.reading import read_sheets
-from kuangquan_cli.reference import divisions
-from kuangquan_cli.samples import (
-    AREA_CODES, DEFAULT_SEED, FIRST_WEEK, FLAWED_DIR, LATE_CITY, SECOND_WEEK, STALLED_CITIES, SamplesWritten, ledger_path,
+from kuangquan_cli.checking.validate import ValidationReport, validate_files
+from kuangquan_cli.cli.app import cli
+from kuangquan_cli.reading.workbook import read_sheets
+from kuangquan_cli.reference.plan import Plan
+from kuangquan_cli.reference.tables import divisions
+from kuangquan_cli.samples.generate import (
+    AREA_CODES,
+    DEFAULT_SEED,
+    FIRST_WEEK,
+    FLAWED_DIR,
+    LATE_CITY,
+    SECOND_WEEK,
+    STALLED_CITIES,
+    SamplesWritten,
+    ledger_path,
     write_samples,
 )
-from kuangquan_cli.validate import ValidationReport, validate_files
 
 COMMITTED = Path(__file__).parents[1] / "sample_ledgers"
 W37_SUNDAY, W38_SUNDAY = date(2022, 9, 18), date(2022, 9, 25)

@@ -14,11 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 from inbox_factory import city_rows, write_city, write_inbox
-from kuangquan_cli import store as store_module
-from kuangquan_cli.cli import cli
+from kuangquan_cli.cli.app import cli
 from kuangquan_cli.errors import KqError
-from kuangquan_cli.merge import ROW_COLUMNS, merge_inbox, rows_frame
-from kuangquan_cli.store import SCHEMA_VERSION, Store
+from kuangquan_cli.merging import store as store_module
+from kuangquan_cli.merging.merge import merge_inbox
+from kuangquan_cli.merging.rows import ROW_COLUMNS, rows_frame
+from kuangquan_cli.merging.store import SCHEMA_VERSION, Store
 
 
 def merged(plan, inbox: Path, week: int = 38):
@@ -63,7 +64,7 @@ def test_reading_a_week_back_needs_no_pydantic(inbox, tmp_path, plan):
     """The weekly report reads stored rows without importing pydantic (a fifth of its time)."""
     with Store(tmp_path / "kq.db", create=True) as store:
         store.save(merged(plan, inbox))
-    probe = ("import sys; from kuangquan_cli.store import Store; "
+    probe = ("import sys; from kuangquan_cli.merging.store import Store; "
              "Store(sys.argv[1]).load_snapshot(2022, 38); print('pydantic' in sys.modules)")
     found = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "kq.db")], capture_output=True, text=True)
     assert found.returncode == 0, found.stderr

@@ -9,17 +9,22 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from kuangquan_cli.cli import cli
-from kuangquan_cli.errors import KqError
-from kuangquan_cli.reconcile import reconcile
-from kuangquan_cli.reference import divisions, enumerations, fields
-from kuangquan_cli.template import (
-    FIRST_DATA_ROW, LAST_DATA_ROW, LEDGER_SHEET, LISTS_SHEET, STATS_FIRST_ROW, STATS_SHEET, write_template,
-)
-from kuangquan_cli.validate import validate_file
-from ledger_factory import row
-
 from conftest import AS_OF
+from kuangquan_cli.checking.reconcile import reconcile
+from kuangquan_cli.checking.validate import validate_file
+from kuangquan_cli.cli.app import cli
+from kuangquan_cli.errors import KqError
+from kuangquan_cli.outputs.template import (
+    FIRST_DATA_ROW,
+    LAST_DATA_ROW,
+    LEDGER_SHEET,
+    LISTS_SHEET,
+    STATS_FIRST_ROW,
+    STATS_SHEET,
+    write_template,
+)
+from kuangquan_cli.reference.tables import divisions, enumerations, fields
+from ledger_factory import row
 from office import convert, needs_soffice
 from test_cli_validate import kq
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime
+from typing import Any
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"\s+")
@@ -49,3 +51,22 @@ def header_keys(value: str) -> tuple[str, ...]:
 def display_width(text: str) -> int:
     """Columns the text takes in a terminal or a spreadsheet cell: wide (CJK) characters two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def to_text(raw: Any) -> str:
+    """The cell as cleaned text; integral floats lose their ``.0``, dates become ISO text."""
+    if type(raw) is str:  # nearly every cell: tested first
+        return clean(raw)
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return "是" if raw else "否"
+    if isinstance(raw, float):
+        if raw.is_integer():
+            return str(int(raw))
+        return repr(raw)
+    if isinstance(raw, datetime):
+        return raw.date().isoformat() if raw.time() == datetime.min.time() else raw.isoformat(" ")
+    if isinstance(raw, date):
+        return raw.isoformat()
+    return clean(str(raw))

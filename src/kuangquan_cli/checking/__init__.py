@@ -1,0 +1,1 @@
+"""Checking rows: normalising, parsing, identifiers, rules, the finding catalogue, reconciliation."""

@@ -1,0 +1,222 @@
+"""Parsing a ledger's cells into typed values, one column at a time.
+
+Each parser turns a raw cell into a clean value or reports a ``Problem`` at that field. Checks
+that need several fields (licence letter vs right type, reasons per task …) are in ``rules.py``.
+A column is parsed as a whole: each distinct raw value once (enum, county and date cells repeat
+endlessly, and a parser's outcome depends on nothing else), then the outcomes are spread back
+over the rows. That keeps the per-cell work of a 300,000-row ledger to a dictionary look-up.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kuangquan_cli.checking.findings import Problem, problem
+from kuangquan_cli.checking.normalize import lost_precision, parse_date, split_list
+from kuangquan_cli.reference.tables import Field, divisions, enumerations, fields
+from kuangquan_cli.text import to_text
+
+_DEV_ZONE_MARKERS = ("开发区", "管理区", "园区", "工业区", "示范区", "高新区")
+_TASK_NUMBER = {label: n for n, label in enumerate(enumerations()["task"].values, start=1)}
+
+
+class _Invalid(Exception):
+    def __init__(self, found: Problem) -> None:
+        self.problem = found
+
+
+def _suggested(value: str | None) -> dict[str, str | None]:
+    """Message context for a did-you-mean: the sentence for the message, the value for advice."""
+    return {"suggestion": f"，是否应为「{value}」？" if value else "", "suggested": value}
+
+
+def _enum_value(f: Field, text: str) -> str:
+    enum = enumerations()[f.enum or ""]
+    value = enum.resolve(text)
+    if value is None:
+        raise _Invalid(problem("value.enum", f.name, label=f.header, **_suggested(enum.suggest(text))))
+    return value
+
+
+def _parse_text(f: Field, raw: Any, city: str | None) -> str | None:
+    return to_text(raw) or None
+
+
+def _parse_code(f: Field, raw: Any, city: str | None) -> str | None:
+    """Licence numbers and credit codes: no spaces, upper case, and no digits lost to Excel."""
+    if type(raw) is not str and lost_precision(raw):
+        raise _Invalid(problem("value.precision_lost", f.name, label=f.header))
+    return to_text(raw).replace(" ", "").replace("-", "").upper() or None
+
+
+def _parse_int(f: Field, raw: Any, city: str | None) -> int | None:
+    if type(raw) is float and raw.is_integer() and raw >= 0:  # what Excel stores: no text needed
+        return int(raw)
+    text = to_text(raw)
+    if not text:
+        return None
+    if not text.isdigit():
+        raise _Invalid(problem("value.number", f.name))
+    return int(text)
+
+
+def _parse_date(f: Field, raw: Any, city: str | None) -> Any:
+    if to_text(raw) == "":
+        return None
+    value = parse_date(raw)
+    if value is None:
+        raise _Invalid(problem("value.date", f.name))
+    return value
+
+
+def _parse_enum(f: Field, raw: Any, city: str | None) -> Any:
+    text = to_text(raw)
+    if not text:
+        return None
+    value = _enum_value(f, text)
+    return _TASK_NUMBER[value] if f.enum == "task" else value
+
+
+def _parse_list(f: Field, raw: Any, city: str | None) -> tuple[str, ...]:
+    items: list[str] = []
+    for text in split_list(to_text(raw)):
+        value = _enum_value(f, text)
+        if value not in items:
+            items.append(value)
+    return tuple(items)
+
+
+def _parse_city(f: Field, raw: Any, city: str | None) -> str | None:
+    text = to_text(raw)
+    if not text:
+        return None
+    candidates = divisions().city_candidates(text)
+    if len(candidates) == 1:
+        return candidates[0]
+    if city in candidates:
+        return city
+    if candidates:
+        raise _Invalid(problem("city.ambiguous", f.name, candidates="或".join(candidates)))
+    best = difflib.get_close_matches(text, divisions().cities, n=1, cutoff=0.3)
+    raise _Invalid(problem("value.enum", f.name, label="盟市", **_suggested(best[0] if best else None)))
+
+
+def _parse_county(f: Field, raw: Any, city: str | None) -> str | None:
+    text = to_text(raw)
+    if not text:
+        return None
+    candidates = divisions().county_candidates(text)
+    for candidate_city, county in candidates:
+        if candidate_city == city or city is None:
+            return county
+    if candidates:
+        other_city, county = candidates[0]
+        raise _Invalid(problem("county.not_in_city", f.name, county=county, other_city=other_city, city=city))
+    if any(marker in text for marker in _DEV_ZONE_MARKERS):
+        raise _Invalid(problem("county.dev_zone", f.name))
+    suggestion = divisions().suggest_county(text, city) if city else None
+    raise _Invalid(problem("county.unknown", f.name, city=city or "本盟市", **_suggested(suggestion)))
+
+
+_PARSERS: dict[str, Callable[[Field, Any, str | None], Any]] = {
+    "text": _parse_text,
+    "int": _parse_int,
+    "date": _parse_date,
+    "enum": _parse_enum,
+    "list": _parse_list,
+    "city": _parse_city,
+    "county": _parse_county,
+    "licence": _parse_code,
+    "credit_code": _parse_code,
+    "phone": _parse_text,
+}
+
+#: One parsed row: every field's value, None (or () for a list) where blank or invalid. A plain
+#: named tuple, read by field name like ``model.LedgerRow``: building and keeping a pydantic
+#: object per row would cost more than all the parsing (``Record.model`` builds one on demand).
+RowValues = namedtuple(
+    "RowValues", [f.name for f in fields()], defaults=[() if f.kind == "list" else None for f in fields()]
+)
+
+
+@dataclass
+class ParsedRows:
+    """A ledger's rows as values, and the problems of their cells by row index (in field order)."""
+
+    rows: list[RowValues]
+    problems: dict[int, list[Problem]]
+
+
+def parse_columns(cells: dict[str, Sequence[Any]], count: int, file_city: str | None) -> ParsedRows:
+    """Parse ``count`` rows given as field → raw cells; ``file_city`` settles ambiguous short names.
+
+    The 盟市 column is parsed before the 旗县 column, whose names are read within each row's 盟市.
+    """
+    columns: list[list[Any]] = []
+    problems: dict[int, list[Problem]] = {}
+    cities: list[Any] = [file_city] * count
+    for f in fields():
+        raw = cells.get(f.name)
+        if raw is None:
+            columns.append([RowValues._field_defaults[f.name]] * count)
+            continue
+        keys = _keys(raw)
+        city, by_city = file_city, False
+        if f.kind == "county":
+            row_cities = [c or file_city for c in cities]
+            if len(set(row_cities)) == 1:  # one 盟市's file: no need to pair each cell with its 盟市
+                city = row_cities[0]
+            else:
+                keys, by_city = list(zip(row_cities, keys)), True
+        outcome, bad = _outcomes(f, keys, city, by_city)
+        values = list(map(outcome.__getitem__, keys))
+        if f.kind == "city":
+            cities = values
+        columns.append(values)
+        if bad:
+            for index in [i for i, key in enumerate(keys) if key in bad]:
+                problems.setdefault(index, []).append(bad[keys[index]])
+    return ParsedRows(list(map(RowValues._make, zip(*columns))), problems)
+
+
+def filled(values: RowValues) -> dict[str, Any]:
+    """The fields of a row that have a value (blank and invalid ones left out)."""
+    return {name: value for name, value in zip(values._fields, values) if value is not None and value != ()}
+
+
+def _keys(raw: Sequence[Any]) -> Sequence[Any]:
+    """Memo keys of the cells: the cells themselves, except that ``True`` and ``False`` go with
+    their type. Equal numbers such as ``1`` and ``1.0`` mean the same to every parser, but
+    ``True == 1`` too, and ``True`` means 是."""
+    if bool not in set(map(type, raw)):
+        return raw
+    return [(bool, cell) if type(cell) is bool else cell for cell in raw]
+
+
+def _outcomes(f: Field, keys: Sequence[Any], city: str | None, by_city: bool) -> tuple[dict[Any, Any], dict[Any, Problem]]:
+    """Each distinct key's parsed value, and the problem of each bad key.
+
+    ``by_city``: keys are (the row's 盟市, the cell's key); otherwise every cell is read within
+    ``city``. Distinct keys are found in C (``dict.fromkeys``) and parsed in one plain loop: on
+    columns where every cell differs (names, identifiers) this loop is the per-cell cost.
+    """
+    parser = _PARSERS[f.kind]
+    default = RowValues._field_defaults[f.name]
+    outcome: dict[Any, Any] = {}
+    bad: dict[Any, Problem] = {}
+    for key in dict.fromkeys(keys):
+        cell_city, cell = key if by_city else (city, key)
+        if type(cell) is tuple:  # a bool with its type
+            cell = cell[1]
+        try:
+            outcome[key] = value = parser(f, cell, cell_city)
+        except _Invalid as invalid:
+            outcome[key], bad[key] = default, invalid.problem
+            continue
+        if value is None and f.required == "yes":
+            bad[key] = problem("value.required", f.name, label=f.header, why="")
+    return outcome, bad

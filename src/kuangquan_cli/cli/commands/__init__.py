@@ -1,0 +1,1 @@
+"""One module per ``kq`` command: parse options, call the library, print."""

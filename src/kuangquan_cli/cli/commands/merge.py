@@ -1,0 +1,52 @@
+"""``kq merge``."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from kuangquan_cli.cli.options import CONTEXT, PathType, emit_json, limits_options, plan_option, week_options
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from kuangquan_cli.reading.limits import Limits
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("directory", type=PathType(file_okay=False), metavar="文件夹")
+@week_options
+@click.option("--out", type=PathType(dir_okay=False),
+              help="汇总台账的保存位置，默认为 out/汇总台账_<年>-W<周>.xlsx")
+@click.option("--db", "db_path", type=PathType(dir_okay=False),
+              help="快照数据库，默认为环境变量 KQ_DB，否则为 ./kq.db")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
+@plan_option
+@click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
+@limits_options
+def merge(directory: Path, week: int | None, year: int | None, out: Path | None, db_path: Path | None, fmt: str,
+          plan_path: str | None, strict: bool, limits: Limits) -> None:
+    """汇总一个文件夹中各盟市的台账：校验每个文件，合并为全区一本账，与方案底数核对，
+    写出汇总台账工作簿，并把本周快照存入数据库（重复汇总同一周会替换该周快照）。
+
+    周次取 --week，否则取文件夹名（如 2022-W38、第38周），否则为本周。
+    """
+    from kuangquan_cli.jobs import merge_and_store
+    from kuangquan_cli.merging.merge import resolve_week
+    from kuangquan_cli.merging.store import resolve_db_path
+    from kuangquan_cli.reference.plan import load_plan
+
+    plan = load_plan(plan_path)
+    year, week = resolve_week(directory, plan.year, week, year)
+    result = merge_and_store(directory, plan, year, week, out=out, db=resolve_db_path(db_path), limits=limits)
+    if fmt == "json":
+        emit_json(result.to_dict())
+    else:
+        from rich.console import Console
+
+        from kuangquan_cli.cli.render.merge import render_merge
+
+        render_merge(Console(), result, plan)
+    sys.exit(result.exit_code(strict))

@@ -1,0 +1,70 @@
+"""``kq validate``."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from kuangquan_cli.cli.options import (
+    CONTEXT,
+    PathType,
+    as_of_date,
+    emit_json,
+    limits_options,
+    plan_option,
+    week_options,
+)
+from kuangquan_cli.errors import KqError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from kuangquan_cli.checking.validate import ValidationReport
+    from kuangquan_cli.reading.limits import Limits
+    from kuangquan_cli.reference.plan import Plan
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=PathType(dir_okay=False), metavar="台账文件...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
+@click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
+@click.option("--sheet", help="指定台账所在的工作表名称")
+@click.option("--annotate", is_flag=True, help="另存一份标注副本 <文件名>.校验.xlsx：错误标红、警告标黄、单元格批注，首页列出全部问题")
+@click.option("--out", "out_dir", type=PathType(file_okay=False), help="标注副本的输出文件夹（默认与原文件同一文件夹）")
+@click.option("--force", is_flag=True, help="覆盖已存在的标注副本")
+@plan_option
+@week_options
+@limits_options
+def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None, annotate: bool, out_dir: Path | None,
+             force: bool, plan_path: str | None, week: int | None, year: int | None, limits: Limits) -> None:
+    """校验一个或多个台账文件（.xlsx/.xlsm/.xls/.csv）。"""
+    from kuangquan_cli.checking.validate import collector_paused, validate_files
+    from kuangquan_cli.reference.plan import load_plan
+
+    if out_dir is not None and not annotate:
+        raise KqError("--out 需与 --annotate 一起使用")
+    plan = load_plan(plan_path)
+    with collector_paused():  # kept paused while the report is printed too
+        report = validate_files(files, plan, as_of_date(plan.year, week, year), sheet, limits)
+        if len(report.files) == 1 and not report.files[0].readable:
+            raise KqError(f"{report.files[0].file}：{report.files[0].file_findings[0].message}")
+        _print(report, plan, fmt)
+    if annotate:
+        from kuangquan_cli.outputs.annotate import annotate_files
+
+        for written in annotate_files(report.files, out_dir, force):
+            click.echo(f"已写出标注副本：{written}", err=True)
+    sys.exit(report.exit_code(strict))
+
+
+def _print(report: ValidationReport, plan: Plan, fmt: str) -> None:
+    if fmt == "json":
+        emit_json(report.to_dict())
+    else:
+        from rich.console import Console
+
+        from kuangquan_cli.cli.render.validation import render_report
+
+        render_report(Console(), report, plan)

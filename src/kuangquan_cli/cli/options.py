@@ -1,0 +1,148 @@
+"""Options and helpers shared by the ``kq`` sub-commands."""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from datetime import date
+from typing import Any
+
+import click
+
+from kuangquan_cli.text import display_width
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+#: click's own words in ``--help``, in the users' language.
+_CLICK_WORDS = {
+    "Options": "选项",
+    "Commands": "命令",
+    "Arguments": "参数",
+    "Show this message and exit.": "显示本帮助并退出",
+    "Show the version and exit.": "显示版本号并退出",
+}
+
+
+#: click's placeholders for the value an option or argument takes.
+_METAVARS = {
+    "COMMAND [ARGS]...": "命令 [参数]...", "[OPTIONS]": "[选项]", "INTEGER RANGE": "整数", "FLOAT RANGE": "数值",
+    "INTEGER": "整数", "FLOAT": "数值", "TEXT": "文本", "FILE": "文件", "DIRECTORY": "文件夹", "PATH": "路径",
+}
+#: What click appends to an option's help, as ``[default: text]``.
+_HELP_EXTRAS = {"[default: ": "[默认：", "[required]": "[必填]"}
+#: The placeholders as whole words (``FILE``, not the start of ``FILES``), longest first.
+_METAVAR_WORDS = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in sorted(_METAVARS, key=len, reverse=True)))
+
+
+def _placeholders(term: str) -> str:
+    return _METAVAR_WORDS.sub(lambda found: _METAVARS[found[0]], term)
+
+
+def _help_text(text: str) -> str:
+    text = _CLICK_WORDS.get(text, text)
+    for english, chinese in _HELP_EXTRAS.items():
+        text = text.replace(english, chinese)
+    return text
+
+
+class ChineseHelpFormatter(click.HelpFormatter):
+    """``--help`` with click's headings, placeholders and standard option texts in Chinese."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, _placeholders(args), "用法：" if prefix is None else prefix)
+
+    def section(self, name: str) -> Any:
+        return super().section(_CLICK_WORDS.get(name, name))
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        """click's definition list, its first column lined up by display width: a Chinese
+        placeholder takes two columns a character, where click counts one."""
+        rows = [(_placeholders(term), _help_text(text)) for term, text in rows]
+        first_col = min(max((display_width(term) for term, _ in rows), default=0), col_max) + col_spacing
+        indent = " " * self.current_indent
+        for term, text in rows:
+            self.write(f"{indent}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            width = display_width(term)
+            self.write(" " * (first_col - width) if width <= first_col - col_spacing else f"\n{indent}{' ' * first_col}")
+            lines = click.wrap_text(text, max(self.width - first_col - 2, 10), preserve_paragraphs=True).splitlines()
+            self.write(f"{lines[0] if lines else ''}\n")
+            for line in lines[1:]:
+                self.write(f"{indent}{' ' * first_col}{line}\n")
+
+
+class KqContext(click.Context):
+    formatter_class = ChineseHelpFormatter
+
+
+class PathType(click.Path):
+    """``click.Path`` handing the command a ``pathlib.Path``: pathlib is imported when a command
+    runs, not for ``kq --help`` (where it would be a tenth of the time kq adds to click)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from pathlib import Path
+
+        return Path(super().convert(value, param, ctx))
+
+
+def plan_option(func: Any) -> Any:
+    return click.option("--plan", "plan_path", type=click.Path(dir_okay=False), help="方案底数文件（TOML），默认为内置 2022 年方案")(func)
+
+
+def week_options(func: Any) -> Any:
+    func = click.option("--year", type=int, help="ISO 周所在年份，默认为方案年份")(func)
+    return click.option("--week", type=click.IntRange(1, 53), help="ISO 周次，如 38")(func)
+
+
+_LIMITS = (
+    ("--max-file-mb", "max_file_mb", float, "单个文件大小上限（MB），默认 50"),
+    ("--max-unzipped-mb", "max_unzipped_mb", float, ".xlsx 解压后总大小上限（MB），默认 200"),
+    ("--max-ratio", "max_ratio", float, "大于 1 MB 的部件解压比上限，默认 100"),
+    ("--max-cells", "max_cells", int, "各工作表内容范围的单元格总数上限，默认 2000000"),
+)
+
+
+def limits_options(func: Any) -> Any:
+    """``--max-file-mb`` … ``--max-cells``: handed to the command as one ``limits`` argument,
+    the ``KQ_MAX_*`` environment variables (or the defaults) with the options given put in place."""
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        from kuangquan_cli.reading.limits import Limits
+
+        given = {name: kwargs.pop(name) for _, name, _, _ in _LIMITS}
+        return func(*args, limits=Limits.from_env().overridden(**given), **kwargs)
+
+    for flag, name, kind, text in reversed(_LIMITS):
+        low = click.IntRange(min=1) if kind is int else click.FloatRange(min=0, min_open=True)
+        command = click.option(flag, name, type=low, help=f"{text}（也可用环境变量 KQ_{name.upper()}）")(command)
+    return command
+
+
+def as_of_date(plan_year: int, week: int | None, year: int | None) -> date:
+    """The last day the data may speak of: Sunday of the given week, else today."""
+    if week is None:
+        return date.today()
+    from kuangquan_cli.reference.weeks import week_range
+
+    return week_range(year or plan_year, week)[1]
+
+
+def emit_json(data: dict[str, Any]) -> None:
+    """The JSON on standard output: as text on a terminal, else as UTF-8 bytes whatever the
+    locale (a program reading it expects UTF-8; a GBK console's encoding lacks rare 汉字)."""
+    import json
+
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    if sys.stdout.isatty():
+        click.echo(text, nl=False)
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.flush()

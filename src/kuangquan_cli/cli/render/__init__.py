@@ -1,0 +1,1 @@
+"""Terminal rendering with rich, kept apart from the data it renders."""

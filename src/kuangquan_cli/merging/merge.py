@@ -1,0 +1,336 @@
+"""``kq merge`` as a library: one week's inbox in, one region-wide ledger out (SPEC §9, §9.1).
+
+Every data row of every readable ledger is kept: rows without errors are merged, rows with
+errors (their own, their file's, or a cross-file problem) are flagged for checking, so
+``rows_merged + rows_flagged == rows_in`` always holds. Files that cannot be read are rejected
+with their reason and the merge goes on; the office decides what to chase from the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kuangquan_cli.checking.findings import Finding, FindingTally, make_finding
+from kuangquan_cli.checking.parse import RowValues
+from kuangquan_cli.checking.reconcile import ReconRow, reconcile, reconciliation_findings
+from kuangquan_cli.checking.validate import FileResult, Record, covers_region, validate_file
+from kuangquan_cli.errors import KqError
+from kuangquan_cli.merging.rows import row_record
+from kuangquan_cli.reading.addresses import column_letter
+from kuangquan_cli.reading.limits import Limits
+from kuangquan_cli.reference.own_files import ANNOTATED_SUFFIX, MERGED_PREFIX
+from kuangquan_cli.reference.plan import Plan
+from kuangquan_cli.reference.tables import city_named_in, divisions
+from kuangquan_cli.reference.weeks import week_label, week_range
+
+if TYPE_CHECKING:
+    pass
+
+LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+
+MERGED, DUPLICATE, REJECTED = "merged", "duplicate", "rejected"
+STATUS_TEXT = {MERGED: "已汇总", DUPLICATE: "重复报送（各行放入待核实，不计入统计）", REJECTED: "已拒收"}
+
+_WEEK_NAMES = (
+    re.compile(r"(?P<y>\d{4})\s*[-_ ]?\s*W(?P<w>\d{1,2})(?!\d)", re.IGNORECASE),
+    re.compile(r"(?:(?P<y>\d{4})\s*年)?\s*第\s*(?P<w>\d{1,2})\s*周"),
+)
+
+
+def week_in_name(name: str) -> tuple[int | None, int | None]:
+    """(year, week) from a folder name such as ``2022-W38`` or ``2022年第38周``; None where absent."""
+    for pattern in _WEEK_NAMES:
+        match = pattern.search(name)
+        if match:
+            return (int(match["y"]) if match["y"] else None), int(match["w"])
+    return None, None
+
+
+def resolve_week(
+    directory: Path, plan_year: int, week: int | None = None, year: int | None = None, today: date | None = None
+) -> tuple[int, int]:
+    """The (year, week) being merged: the options, else the folder's name, else this ISO week.
+
+    The year defaults to the one in the folder's name, else the plan's year (SPEC §9).
+    """
+    named_year, named_week = week_in_name(directory.resolve().name)
+    if week is None:
+        week = named_week or (today or date.today()).isocalendar().week
+    year = year or named_year or plan_year
+    week_range(year, week)  # refuses a week the year does not have
+    return year, week
+
+
+@dataclass
+class SourceFile:
+    """One ledger file of the inbox and what became of it."""
+
+    result: FileResult
+    size: int
+    sha256: str
+    status: str = MERGED
+
+    @property
+    def file(self) -> str:
+        return self.result.file
+
+    @property
+    def readable(self) -> bool:
+        return self.result.readable and self.result.header_row is not None
+
+    @property
+    def reason(self) -> str | None:
+        """Why the file was rejected or set aside (the first file-level error's message)."""
+        if self.status == MERGED:
+            return None
+        wanted = "merge.duplicate_city" if self.status == DUPLICATE else None
+        return next(f.message for f in self.file_errors() if wanted in (None, f.code))
+
+    @property
+    def named_city(self) -> str | None:
+        """The file's 盟市, or for a rejected file the one its name suggests (for the 报送情况)."""
+        return self.result.city or city_named_in(self.result.path.stem)
+
+    def file_errors(self) -> list[Finding]:
+        return [f for f in self.result.file_findings if f.is_error]
+
+    def to_dict(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "file": self.file,
+            "city": self.result.city,
+            "rows": len(self.result.records),
+            "errors": self.result.errors,
+            "warnings": self.result.warnings,
+            "status": self.status,
+        }
+        if self.status != MERGED:
+            entry["reason"] = self.reason
+        return entry
+
+
+@dataclass
+class MergedRow:
+    """One data row as it lands in the merged workbook and the store."""
+
+    source: SourceFile
+    record: Record
+
+    @property
+    def counted(self) -> bool:
+        """Counted in the region's figures (not a row of a 盟市's second file)."""
+        return self.source.status == MERGED
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The row's own findings, after the errors of its whole file (which it inherits)."""
+        return self.source.file_errors() + self.record.findings
+
+    @property
+    def flagged(self) -> bool:
+        return any(f.is_error for f in self.findings)
+
+    def to_record(self) -> dict[str, Any]:
+        return row_record(
+            RowValues(**self.record.model.model_dump()), self.record.task, source_file=self.source.file,
+            source_row=self.record.row, source_city=self.source.result.city, flagged=self.flagged, counted=self.counted,
+        )
+
+
+@dataclass(frozen=True)
+class LicenceDuplicate:
+    licence_no: str
+    places: tuple[tuple[str, int], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"licence_no": self.licence_no, "places": [{"file": f, "row": r} for f, r in self.places]}
+
+
+@dataclass
+class MergeResult(FindingTally):
+    year: int
+    week: int
+    directory: Path
+    sources: list[SourceFile]
+    ignored: list[str]
+    missing_cities: list[str]
+    duplicate_cities: dict[str, list[str]]
+    duplicate_licences: list[LicenceDuplicate]
+    reconciliation: list[ReconRow]
+    region_findings: list[Finding]
+    outputs: dict[str, str | None] = field(default_factory=lambda: {"workbook": None, "db": None})
+
+    @property
+    def label(self) -> str:
+        return week_label(self.year, self.week)
+
+    @property
+    def rows(self) -> list[MergedRow]:
+        return [MergedRow(s, r) for s in self.sources for r in s.result.records]
+
+    @property
+    def rows_in(self) -> int:
+        return sum(len(s.result.records) for s in self.sources)
+
+    @property
+    def rows_flagged(self) -> int:
+        return sum(row.flagged for row in self.rows)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding: each file's, then those of the region (missing 盟市, plan differences)."""
+        return [f for s in self.sources for f in s.result.findings] + self.region_findings
+
+    def flagged_by_file(self) -> dict[str, int]:
+        counts = {s.file: 0 for s in self.sources}
+        for row in self.rows:
+            counts[row.source.file] += row.flagged
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        """The §9.1 merge JSON (plus ``ignored`` files and the error/warning totals)."""
+        flagged = self.rows_flagged
+        return {
+            "week": self.label,
+            "files": [s.to_dict() for s in self.sources],
+            "ignored": self.ignored,
+            "rows_in": self.rows_in,
+            "rows_merged": self.rows_in - flagged,
+            "rows_flagged": flagged,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "missing_cities": self.missing_cities,
+            "duplicate_cities": [{"city": c, "files": files} for c, files in self.duplicate_cities.items()],
+            "duplicate_licences": [d.to_dict() for d in self.duplicate_licences],
+            "reconciliation": [r.to_dict() for r in self.reconciliation],
+            "outputs": dict(self.outputs),
+        }
+
+
+def _is_own_output(path: Path, outputs: tuple[Path, ...]) -> bool:
+    """A merged workbook, an annotated copy from ``kq validate --annotate``, or a given output."""
+    name = path.name
+    return name.startswith(MERGED_PREFIX) or name.endswith(ANNOTATED_SUFFIX) or path.resolve() in outputs
+
+
+def list_inbox(directory: Path, outputs: tuple[Path, ...] = ()) -> tuple[list[Path], list[str]]:
+    """The ledger files of a folder, and the names of the other files (ignored).
+
+    Excel's ``~$`` lock files and kq's own outputs are skipped without mention.
+    """
+    if not directory.is_dir():
+        raise KqError(f"不是文件夹：{directory}")
+    ledgers, ignored = [], []
+    resolved = tuple(p.resolve() for p in outputs)
+    for path in sorted(p for p in directory.iterdir() if p.is_file()):
+        if path.name.startswith("~$") or _is_own_output(path, resolved):
+            continue
+        if path.suffix.lower() in LEDGER_SUFFIXES and not path.name.startswith("."):
+            ledgers.append(path)
+        else:
+            ignored.append(path.name)
+    if not ledgers:
+        raise KqError(f"文件夹 {directory} 中没有台账文件（.xlsx、.xlsm、.xls、.csv）")
+    return ledgers, ignored
+
+
+def _source(path: Path, plan: Plan, as_of: date, limits: Limits | None) -> SourceFile:
+    try:
+        data = path.read_bytes()
+    except OSError:  # validate_file reports why the file cannot be read
+        data = b""
+    source = SourceFile(validate_file(path, plan, as_of, limits=limits), len(data), hashlib.sha256(data).hexdigest())
+    if not source.readable:
+        source.status = REJECTED
+    return source
+
+
+def _region_order(source: SourceFile) -> tuple[int, str]:
+    """盟市 in the region's usual order (呼和浩特市 first), files of unknown 盟市 last; then by name."""
+    cities = divisions().cities
+    city = source.named_city
+    return (cities.index(city) if city in cities else len(cities)), source.file
+
+
+_CORRECTION_MARKERS = ("更正", "修正", "修改", "最新", "终版", "定稿")
+
+
+def _counts_first(source: SourceFile) -> tuple[bool, str]:
+    """A file named as a correction (``乌海市（更正）.xlsx``) is the one the 盟市 wants counted."""
+    return not any(marker in source.file for marker in _CORRECTION_MARKERS), source.file
+
+
+def _set_aside_duplicates(sources: list[SourceFile]) -> dict[str, list[str]]:
+    """A 盟市 sent more than once: a file named as a correction counts, else the first by name;
+    the others' rows are flagged, so nothing is dropped and the office sees both files."""
+    by_city: dict[str, list[SourceFile]] = defaultdict(list)
+    for source in sources:
+        if source.readable and source.result.city:
+            by_city[source.result.city].append(source)
+    doubled = {city: sorted(group, key=_counts_first) for city, group in by_city.items() if len(group) > 1}
+    for city, group in doubled.items():
+        names = "、".join(s.file for s in group)
+        for source in group[1:]:
+            source.status = DUPLICATE
+            source.result.file_findings.append(
+                make_finding("merge.duplicate_city", file=source.file, city=city, count=len(group),
+                             files=names, first=group[0].file)
+            )
+    return {city: [s.file for s in group] for city, group in doubled.items()}
+
+
+def _cross_file_licences(sources: list[SourceFile]) -> list[LicenceDuplicate]:
+    """Licences found in more than one counted file: one finding naming every place, on each row."""
+    places: dict[str, list[tuple[SourceFile, Record]]] = defaultdict(list)
+    for source in sources:
+        for record in source.result.records:
+            if record.values.licence_no:
+                places[record.values.licence_no].append((source, record))
+    duplicates = []
+    for licence, found in places.items():
+        if len({id(s) for s, _ in found}) < 2:
+            continue
+        where = "、".join(f"{s.file} 第 {r.row} 行" for s, r in found)
+        for source, record in found:
+            col = source.result.columns.get("licence_no")
+            letter = column_letter(col) if col is not None else None
+            # the file's own duplicate finding names only its own rows: this one names them all
+            record.findings[:] = [f for f in record.findings if f.code != "licence.duplicate"]
+            record.findings.append(
+                make_finding("licence.duplicate", file=source.file, sheet=source.result.sheet, row=record.row,
+                             column=letter, field="licence_no", value=licence, count=len(found), places=where)
+            )
+        duplicates.append(LicenceDuplicate(licence, tuple((s.file, r.row) for s, r in found)))
+    return duplicates
+
+
+def merge_inbox(
+    directory: str | Path, plan: Plan, year: int, week: int, outputs: tuple[Path, ...] = (),
+    limits: Limits | None = None,
+) -> MergeResult:
+    """Read, check and merge every ledger in ``directory`` for ISO week ``week`` of ``year``.
+
+    Done dates are checked against the Sunday of that week. ``outputs`` are files to leave out
+    of the inbox (a merged workbook written into the same folder); ``limits`` bound each file.
+    """
+    directory = Path(directory)
+    paths, ignored = list_inbox(directory, outputs)
+    as_of = week_range(year, week)[1]
+    sources = sorted((_source(path, plan, as_of, limits) for path in paths), key=_region_order)
+    duplicate_cities = _set_aside_duplicates(sources)
+    counted = [s for s in sources if s.status == MERGED]
+    duplicate_licences = _cross_file_licences(counted)
+    recon = reconcile((r.counted() for s in counted for r in s.result.records), plan)
+    present = {s.result.city for s in counted}
+    missing = [c for c in divisions().cities if c not in present]
+    region = [make_finding("merge.missing_city", file=None, city=c) for c in missing]
+    if covers_region(s.result for s in counted):
+        region += reconciliation_findings(recon, plan)
+    return MergeResult(year, week, directory, sources, ignored, missing, duplicate_cities, duplicate_licences,
+                       recon, region)
+

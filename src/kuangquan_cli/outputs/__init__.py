@@ -1,0 +1,1 @@
+"""Files kq writes for people: the annotated copy, the blank template, the merged workbook."""

@@ -1,0 +1,1 @@
+"""Reference data: the plan, the ledger's fields, enumerations, divisions, procedures."""

@@ -1,0 +1,1 @@
+"""The weekly report (通报): its data, sentences, charts and rendering."""

@@ -1,0 +1,581 @@
+"""The weekly 通报 as data: every number and every name the report shows, before any rendering.
+
+The report is built from the stored snapshots only. Its tables are the merged workbook's
+(``summary_tables``), so the 通报 the office forwards and the workbook it keeps agree to the
+unit; what the workbook cannot say — what changed since last week, who is stuck, what is overdue
+— comes from comparing this week's rows with the previous snapshot's, right by right (licence
+number), so a 盟市 that did not report last week is never mistaken for one that moved.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from kuangquan_cli.merging.store import Snapshot, Store
+from kuangquan_cli.merging.summary_tables import (
+    CANNOT_RESUME,
+    DONE,
+    NOT_FILLED,
+    UNKNOWN_CITY,
+    UNKNOWN_DEPARTMENT,
+    category_reconciliation,
+    city_keys,
+    city_table,
+    counted_rows,
+    department_table,
+    task_label,
+)
+from kuangquan_cli.reference.plan import Plan
+from kuangquan_cli.reference.tables import city_named_in, divisions, field_by_name, procedures
+from kuangquan_cli.reference.weeks import week_label, week_range
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Overdue rights listed by name; the rest are counted ("另有 N 项").
+OVERDUE_LISTED = 50
+#: Weeks drawn in the week-over-week line (the latest ones).
+TREND_WEEKS = 12
+#: What is compared right by right to tell whether a 盟市 moved this week.
+PROGRESS_FIELDS = ("status", "done_date", "missing")
+SUBTOTAL, TOTAL = "小计", "合计"
+REGION = "全区"
+#: How the 报送情况 table reads a file's merge status ("按时报送" = counted in this week's merge).
+SENT, NOT_SENT = "按时报送", "未报送"
+_FILE_STATUS = {"merged": SENT, "rejected": "已拒收", "duplicate": "重复报送（不计入）"}
+
+
+@dataclass(frozen=True)
+class Group:
+    """A block of the plan (停产矿山, 未转采探矿权, …): baseline, ledger, done."""
+
+    name: str
+    plan: int
+    ledger: int
+    done: int | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return self.done / self.ledger if self.done is not None and self.ledger else None
+
+
+@dataclass(frozen=True)
+class Overall:
+    rights: int
+    done: int
+    rate: float | None
+    newly_done: int | None
+    rate_change: float | None
+    groups: list[Group]
+    cities_sent: int
+    cities_total: int
+    missing_cities: list[str]
+    goal_date: date
+    days_left: int
+    compared_cities: int | None = None
+    """How many 盟市 ``rate_change`` compares, when not every 盟市 of either week (None: all)."""
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    number: int
+    label: str
+    name: str
+    lead_dept: str
+    plan: int
+    ledger: int
+    not_started: int
+    in_progress: int
+    done: int
+    newly_done: int | None
+
+    @property
+    def rate(self) -> float | None:
+        return self.done / self.ledger if self.ledger else None
+
+
+@dataclass(frozen=True)
+class LagReason:
+    """Why a 盟市 is named: ``code`` for machines and tests, ``text`` for the reader."""
+
+    code: str
+    text: str
+
+
+@dataclass
+class CityLine:
+    city: str
+    sent: bool
+    rights: int = 0
+    cannot_resume: int = 0
+    done: int = 0
+    rate: float | None = None
+    newly_done: int | None = None
+    rate_change: float | None = None
+    changed_rows: int | None = None
+    overdue: int = 0
+    rank: int | None = None
+    reasons: list[LagReason] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DepartmentLine:
+    department: str
+    coal: int
+    noncoal: int
+    total: int
+    cleared: int | None
+    added: int | None
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    city: str
+    county: str | None
+    right_name: str | None
+    licence_no: str | None
+    task: str
+    deadline: date
+    days: int
+    status: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    city: str | None
+    file: str | None
+    rows: int
+    flagged: int
+    errors: int
+    warnings: int
+    status: str
+    note: str | None
+
+    @property
+    def on_time(self) -> bool:
+        return self.status == SENT
+
+
+@dataclass(frozen=True)
+class StatsRow:
+    """One line of the attached table: per task (rights, done), then the 盟市's subtotal."""
+
+    city: str
+    sent: bool
+    cells: list[tuple[int, int] | None]
+    rights: int
+    done: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    label: str
+    done: int
+    rate: float | None
+
+
+@dataclass
+class ReportData:
+    title: str
+    plan_name: str
+    year: int
+    week: int
+    monday: date
+    sunday: date
+    period: str
+    stored_at: str
+    previous: str | None
+    overall: Overall
+    tasks: list[TaskLine]
+    cities: list[CityLine]
+    departments: list[DepartmentLine]
+    overdue: list[OverdueItem]
+    overdue_total: int
+    submissions: list[Submission]
+    stats: list[StatsRow]
+    task_labels: list[str]
+    trend: list[TrendPoint]
+
+    @property
+    def label(self) -> str:
+        return week_label(self.year, self.week)
+
+    @property
+    def region_rate(self) -> float | None:
+        return self.overall.rate
+
+    @property
+    def ranking(self) -> list[CityLine]:
+        """The 盟市 by rank; those without one (not in this week's figures) last, in region order."""
+        return sorted(self.cities, key=lambda c: (c.rank is None, c.rank or 0))
+
+    @property
+    def laggards(self) -> list[CityLine]:
+        return [c for c in self.cities if c.reasons]
+
+    @property
+    def overdue_more(self) -> int:
+        return self.overdue_total - len(self.overdue)
+
+
+def cn_date(day: date, with_year: bool = True) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if with_year else f"{day.month}月{day.day}日"
+
+
+def period_text(monday: date, sunday: date) -> str:
+    """2022年9月19日—9月25日 (the year is repeated only when the week spans New Year)."""
+    return f"{cn_date(monday)}—{cn_date(sunday, with_year=sunday.year != monday.year)}"
+
+
+# ---- comparing two weeks right by right ---------------------------------------------------------
+
+
+def _states(frame: pd.DataFrame) -> dict[str, tuple[Any, ...]]:
+    """Licence number → what progress would change (status, done date, pending procedures)."""
+    rows = counted_rows(frame)
+    rows = rows[rows["licence_no"].notna()]
+    columns = [rows[name] for name in PROGRESS_FIELDS]
+    return dict(zip(rows["licence_no"], zip(*columns, strict=True), strict=True))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """This week's counted rows, each marked: seen last week, changed since, newly done."""
+
+    rows: pd.DataFrame
+
+    @classmethod
+    def of(cls, current: pd.DataFrame, previous: pd.DataFrame | None) -> Comparison:
+        rows = counted_rows(current).copy()
+        before = _states(previous) if previous is not None else {}
+        now = [tuple(values) for values in zip(*(rows[n] for n in PROGRESS_FIELDS), strict=True)]
+        old = [before.get(licence) for licence in rows["licence_no"]]
+        rows["seen"] = [o is not None for o in old]
+        rows["changed"] = [o is not None and o != n for o, n in zip(old, now, strict=True)]
+        rows["newly_done"] = [o is not None and n[0] == DONE and o[0] != DONE for o, n in zip(old, now, strict=True)]
+        rows["city_key"] = city_keys(rows)
+        return cls(rows)
+
+    def by(self, key: str, column: str) -> dict[Any, int]:
+        return {k: int(v) for k, v in self.rows.groupby(key)[column].sum().items()}
+
+
+# ---- sections -----------------------------------------------------------------------------------
+
+
+def _task_status_counts(table: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Task label → status → rights, summed over the 盟市 lines of the 盟市统计 table."""
+    lines = table[~table["任务"].isin([SUBTOTAL, TOTAL])]
+    sums = lines.groupby("任务")[["未启动", "推进中", DONE]].sum()
+    return {str(label): {k: int(v) for k, v in row.items()} for label, row in sums.iterrows()}
+
+
+def _tasks(frame: pd.DataFrame, table: pd.DataFrame, plan: Plan, comparison: Comparison | None) -> list[TaskLine]:
+    recon, done = category_reconciliation(frame, plan)
+    done_by_task = {r.task: r.ledger for r in done if r.reason is None}
+    statuses = _task_status_counts(table)
+    newly = comparison.by("task", "newly_done") if comparison else {}
+    lines = []
+    for r in recon:
+        if r.task is None or r.reason is not None:
+            continue
+        task = plan.task(r.task)
+        counts = statuses.get(task.label, {})
+        lines.append(TaskLine(
+            task.number, task.label, task.name, task.lead_dept, r.plan, r.ledger, counts.get("未启动", 0),
+            counts.get("推进中", 0), done_by_task[r.task], newly.get(task.number, 0) if comparison else None,
+        ))
+    return lines
+
+
+def _groups(frame: pd.DataFrame, plan: Plan, tasks: list[TaskLine]) -> list[Group]:
+    """停产矿山 and 未转采探矿权 against the plan's 1383 and 1302, and the mines that cannot resume."""
+    recon, _ = category_reconciliation(frame, plan)
+    mining = [t for t in tasks if plan.task(t.number).is_mining]
+    exploring = [t for t in tasks if not plan.task(t.number).is_mining]
+    cannot = next(r for r in recon if r.task is None)
+    return [
+        Group("停产矿山", plan.stopped_mines, sum(t.ledger for t in mining), sum(t.done for t in mining)),
+        Group("未转采探矿权", plan.exploration_rights, sum(t.ledger for t in exploring),
+              sum(t.done for t in exploring)),
+        Group(f"{CANNOT_RESUME}（{plan.cannot_resume_reason}）的矿山", plan.cannot_resume, cannot.ledger),
+    ]
+
+
+def _subtotals(table: pd.DataFrame) -> dict[str, Any]:
+    """盟市 → its 小计 line of the 盟市统计 table (as a dict)."""
+    lines = table[table["任务"] == SUBTOTAL]
+    return {row["盟市"]: row for row in lines.to_dict("records")}
+
+
+def _rate(value: Any) -> float | None:
+    import pandas as pd
+
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _region_line(table: pd.DataFrame) -> dict[str, Any]:
+    return table[table["盟市"] == REGION].to_dict("records")[0]
+
+
+def _counted_cities(frame: pd.DataFrame) -> set[str]:
+    return set(city_keys(counted_rows(frame)))
+
+
+def _of_cities(frame: pd.DataFrame, cities: set[str]) -> pd.DataFrame:
+    return frame[city_keys(frame).isin(cities)]
+
+
+def _rate_change(frame: pd.DataFrame, before: pd.DataFrame, plan: Plan) -> tuple[float | None, int | None]:
+    """The change of the region's completion rate since last week, over the 盟市 counted in both
+    weeks, and how many they are when not every 盟市 of either week (else None).
+
+    A 盟市 missing from one of the weeks would otherwise move the region's rate by its absence
+    alone: its rights leave or join the count, whatever anyone finished.
+    """
+    now, then = _counted_cities(frame), _counted_cities(before)
+    common = now & then
+    rate_now, rate_then = (_rate(_region_line(city_table(_of_cities(rows, common), plan))["完成率"])
+                           for rows in (frame, before))
+    change = rate_now - rate_then if rate_now is not None and rate_then is not None else None
+    return change, (len(common - {UNKNOWN_CITY}) if now != then else None)
+
+
+def _rank(cities: list[CityLine]) -> None:
+    """Competition ranking by completion rate (equal rates share a place: 1, 2, 2, 4)."""
+    rated = sorted((c for c in cities if c.rate is not None and c.city != UNKNOWN_CITY), key=lambda c: -(c.rate or 0))
+    for index, line in enumerate(rated):
+        same = index and rated[index - 1].rate == line.rate
+        line.rank = rated[index - 1].rank if same else index + 1
+
+
+@dataclass(frozen=True)
+class _CityFacts:
+    """What the per-盟市 lines need besides the tables."""
+
+    submissions: list[Submission]
+    overdue: dict[str, int]
+    region_rate: float | None
+
+
+def _submission_reason(sent: list[Submission]) -> LagReason | None:
+    files = [s for s in sent if s.file is not None]
+    counted = [s for s in files if s.status == SENT]
+    if not counted:
+        if not files:
+            return LagReason("not_sent", "本周未报送台账")
+        return LagReason("not_sent", f"台账未能汇总（{files[0].note or files[0].status}）")
+    errors = sum(s.errors for s in counted)
+    if errors:
+        flagged = sum(s.flagged for s in counted)
+        return LagReason("invalid", f"台账未通过校验：{errors} 个错误，{flagged} 行待核实")
+    return None
+
+
+def _city_reasons(line: CityLine, sent: list[Submission], facts: _CityFacts, compared: int) -> list[LagReason]:
+    """Why a 盟市 is named in the 通报 (三（四） of the programme: 推进不积极、问题解决不明显).
+
+    No progress is judged only on the ``compared`` rights it reported both weeks; a low rate is
+    one under half the region's.
+    """
+    reasons = []
+    submission = _submission_reason(sent)
+    if submission:
+        reasons.append(submission)
+    if line.sent and compared and line.changed_rows == 0:
+        reasons.append(LagReason(
+            "no_progress", f"本周无进展（与上周相比，{compared} 个矿业权的进展状态、完成日期、所缺手续均无变化）"
+        ))
+    region = facts.region_rate
+    if line.sent and line.rate is not None and region and line.rate < region / 2:
+        reasons.append(LagReason("low_rate", f"完成率 {line.rate:.1%}，不足全区（{region:.1%}）的一半"))
+    if line.overdue:
+        reasons.append(LagReason("overdue", f"逾期未完成 {line.overdue} 项"))
+    return reasons
+
+
+def _cities(table: pd.DataFrame, previous_table: pd.DataFrame | None, comparison: Comparison | None,
+            facts: _CityFacts) -> list[CityLine]:
+    now, before = _subtotals(table), _subtotals(previous_table) if previous_table is not None else {}
+    seen = comparison.by("city_key", "seen") if comparison else {}
+    changed = comparison.by("city_key", "changed") if comparison else {}
+    newly = comparison.by("city_key", "newly_done") if comparison else {}
+    names = [*divisions().cities, *([UNKNOWN_CITY] if UNKNOWN_CITY in now else [])]
+    lines = []
+    for city in names:
+        sent = [s for s in facts.submissions if s.city == city]
+        line = CityLine(city, sent=city in now, overdue=facts.overdue.get(city, 0))
+        if line.sent:
+            sub = now[city]
+            line.rights, line.cannot_resume, line.done = int(sub["矿业权数"]), int(sub[CANNOT_RESUME]), int(sub[DONE])
+            line.rate = _rate(sub["完成率"])
+            if seen.get(city):
+                line.newly_done, line.changed_rows = newly.get(city, 0), changed.get(city, 0)
+            old_rate = _rate(before[city]["完成率"]) if city in before else None
+            if line.rate is not None and old_rate is not None:
+                line.rate_change = line.rate - old_rate
+        if city != UNKNOWN_CITY:
+            line.reasons = _city_reasons(line, sent, facts, seen.get(city, 0))
+        lines.append(line)
+    _rank(lines)
+    return lines
+
+
+def _pending(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """部门手续清单 with each line's 矿种类别 and licence, joined back on the source file and row."""
+    table = department_table(frame, plan)
+    classes = {(f, r): c for f, r, c in zip(frame["source_file"], frame["source_row"], frame["mineral_class"],
+                                             strict=True)}
+    table["矿种类别"] = [classes[f, r] for f, r in zip(table["来源文件"], table["来源行"], strict=True)]
+    table["licence"] = table[field_by_name()["licence_no"].header]
+    return table
+
+
+def _department_order() -> list[str]:
+    """Departments in the order the procedure table names them, then the undetermined one."""
+    named = (d for proc in procedures().values() for d in (proc.coal_dept, proc.noncoal_dept) if d)
+    return [*dict.fromkeys(named), UNKNOWN_DEPARTMENT]
+
+
+def _pairs(table: pd.DataFrame, licences: set[str]) -> dict[tuple[str, str], str]:
+    """(licence, procedure) → department, for the rights in ``licences``."""
+    return {(lic, proc): dept for lic, proc, dept in zip(table["licence"], table["手续"], table["部门"], strict=True)
+            if lic in licences}
+
+
+def _departments(frame: pd.DataFrame, previous: pd.DataFrame | None, plan: Plan) -> list[DepartmentLine]:
+    """Pending procedures per department, coal and non-coal; with a previous week, how many
+    were cleared and how many were added among the rights present in both weeks."""
+    now = _pending(frame, plan)
+    cleared: dict[str, int] = defaultdict(int)
+    added: dict[str, int] = defaultdict(int)
+    if previous is not None:
+        before = _pending(previous, plan)
+        both = set(_states(frame)) & set(_states(previous))
+        now_pairs, old_pairs = _pairs(now, both), _pairs(before, both)
+        for pair, dept in old_pairs.items():
+            cleared[dept] += pair not in now_pairs
+        for pair, dept in now_pairs.items():
+            added[dept] += pair not in old_pairs
+    lines = []
+    for dept in _department_order():
+        mine = now[now["部门"] == dept]
+        coal, noncoal = int((mine["矿种类别"] == "煤炭").sum()), int((mine["矿种类别"] == "非煤").sum())
+        if len(mine) or cleared[dept]:
+            lines.append(DepartmentLine(dept, coal, noncoal, len(mine), cleared[dept] if previous is not None else None,
+                                        added[dept] if previous is not None else None))
+    return lines
+
+
+def overdue_items(frame: pd.DataFrame, sunday: date, plan: Plan) -> list[OverdueItem]:
+    """Rights whose 计划完成时限 passed before the week's Sunday and are neither done nor
+    不具备条件; the longest overdue first, then in the region's order of 盟市."""
+    rows = counted_rows(frame)
+    order = {city: i for i, city in enumerate(divisions().cities)}
+    items = [
+        OverdueItem(r.source_city or UNKNOWN_CITY, r.county, r.right_name, r.licence_no, task_label(r.task, plan),
+                    r.deadline, (sunday - r.deadline).days, r.status or NOT_FILLED)
+        for r in rows.itertuples(index=False)
+        if r.deadline is not None and r.deadline < sunday and r.status not in (DONE, CANNOT_RESUME)
+    ]
+    return sorted(items, key=lambda i: (-i.days, order.get(i.city, len(order)), i.licence_no or ""))
+
+
+def submissions(snapshot: Snapshot) -> list[Submission]:
+    """Each 盟市 in the region's order with the file(s) it sent, or 未报送; unknown files last."""
+    flagged = _flagged_by_file(snapshot.rows)
+
+    def line(city: str | None, f: dict[str, Any]) -> Submission:
+        return Submission(city, f["file"], f["rows"], flagged.get(f["file"], 0), f["errors"], f["warnings"],
+                          _FILE_STATUS.get(f["status"], f["status"]), f["reason"])
+
+    named = [(f["city"] or city_named_in(f["file"].rsplit(".", 1)[0]), f) for f in snapshot.files]
+    lines: list[Submission] = []
+    for city in divisions().cities:
+        lines += [line(city, f) for c, f in named if c == city] or [Submission(city, None, 0, 0, 0, 0, NOT_SENT, None)]
+    return lines + [line(None, f) for c, f in named if c is None]
+
+
+def _flagged_by_file(rows: pd.DataFrame) -> dict[str, int]:
+    return {k: int(v) for k, v in rows.groupby("source_file")["flagged"].sum().items()}
+
+
+def _stats(table: pd.DataFrame, plan: Plan, cities: list[CityLine]) -> list[StatsRow]:
+    """附表: per 盟市 and task, rights and done, straight from the 盟市统计 table."""
+    labels = [t.label for t in plan.tasks]
+    cells: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for row in table.to_dict("records"):
+        cells[row["盟市"]][row["任务"]] = (int(row["矿业权数"]), int(row[DONE]))
+    rows = []
+    for line in cities:
+        per_task = [cells[line.city].get(label) for label in labels] if line.sent else [None] * len(labels)
+        rows.append(StatsRow(line.city, line.sent, per_task, line.rights, line.done, line.rate))
+    lines = table[~table["任务"].isin([SUBTOTAL, TOTAL])]
+    sums = lines.groupby("任务")[["矿业权数", DONE]].sum()
+    region = _region_line(table)
+    totals = [(int(sums.loc[label, "矿业权数"]), int(sums.loc[label, DONE])) if label in sums.index else (0, 0)
+              for label in labels]
+    rows.append(StatsRow(REGION, True, list(totals), int(region["矿业权数"]), int(region[DONE]),
+                         _rate(region["完成率"])))
+    return rows
+
+
+def _trend_point(snapshot: Snapshot, plan: Plan) -> TrendPoint:
+    region = _region_line(city_table(snapshot.rows, plan))
+    return TrendPoint(f"第{snapshot.week}周", int(region[DONE]), _rate(region["完成率"]))
+
+
+def _trend(store: Store, plan: Plan, loaded: dict[tuple[int, int], Snapshot], year: int, week: int) -> list[TrendPoint]:
+    keys = [(w.year, w.week) for w in store.weeks() if (w.year, w.week) <= (year, week)][-TREND_WEEKS:]
+    return [_trend_point(loaded.get(k) or store.load_snapshot(*k), plan) for k in keys]
+
+
+def build_report(store: Store, plan: Plan, year: int, week: int) -> ReportData:
+    """The report of ISO week ``week`` of ``year``, compared with the latest earlier snapshot."""
+    current = store.load_snapshot(year, week)
+    previous_key = store.previous_week(year, week)
+    previous = store.load_snapshot(*previous_key) if previous_key else None
+    loaded = {(year, week): current} | ({previous_key: previous} if previous_key and previous else {})
+    return assemble(current, previous, plan, _trend(store, plan, loaded, year, week))
+
+
+def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: Iterable[TrendPoint]) -> ReportData:
+    """Everything the report shows, from this week's snapshot and the one before (if any)."""
+    monday, sunday = week_range(current.year, current.week)
+    frame = current.rows
+    before = previous.rows if previous is not None else None
+    table = city_table(frame, plan)
+    previous_table = city_table(before, plan) if before is not None else None
+    comparison = Comparison.of(frame, before) if before is not None else None
+    overdue = overdue_items(frame, sunday, plan)
+    overdue_by_city: dict[str, int] = defaultdict(int)
+    for item in overdue:
+        overdue_by_city[item.city] += 1
+    region = _region_line(table)
+    region_rate = _rate(region["完成率"])
+    sent = submissions(current)
+    cities = _cities(table, previous_table, comparison, _CityFacts(sent, overdue_by_city, region_rate))
+    tasks = _tasks(frame, table, plan, comparison)
+    rate_change, compared = _rate_change(frame, before, plan) if before is not None else (None, None)
+    missing = [c.city for c in cities if not c.sent and c.city != UNKNOWN_CITY]
+    overall = Overall(
+        rights=int(region["矿业权数"]), done=int(region[DONE]), rate=region_rate,
+        newly_done=int(comparison.rows["newly_done"].sum()) if comparison else None,
+        rate_change=rate_change, compared_cities=compared,
+        groups=_groups(frame, plan, tasks), cities_sent=len(divisions().cities) - len(missing),
+        cities_total=len(divisions().cities), missing_cities=missing, goal_date=plan.goal_date,
+        days_left=(plan.goal_date - sunday).days,
+    )
+    return ReportData(
+        title=f"全区盘活矿业权工作进展情况通报（{current.year}年第{current.week}周）", plan_name=plan.name,
+        year=current.year, week=current.week, monday=monday, sunday=sunday, period=period_text(monday, sunday),
+        stored_at=current.stored_at, previous=previous.label if previous is not None else None, overall=overall,
+        tasks=tasks, cities=cities, departments=_departments(frame, before, plan), overdue=overdue[:OVERDUE_LISTED],
+        overdue_total=len(overdue), submissions=sent, stats=_stats(table, plan, cities),
+        task_labels=[t.label for t in plan.tasks], trend=list(trend),
+    )

@@ -1,0 +1,143 @@
+"""``kq report``: the weekly 通报 rendered from the stored snapshots, as HTML or Markdown.
+
+The data comes from ``report_data`` (one object, testable without rendering); this module only
+turns it into text with the Jinja templates in ``templates/``. The HTML is one self-contained
+file (inline CSS and SVG, no script, a Content-Security-Policy that forbids anything else) that
+prints on A4 and reads on a phone; the Markdown carries the same tables for pasting into
+messages. Ledger text is escaped in both: by Jinja's autoescaping in HTML, by backslashes in
+Markdown (``_md_escape``, applied to every ``{{ … }}`` as autoescaping would).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kuangquan_cli.atomic import atomic_write
+from kuangquan_cli.errors import KqError
+from kuangquan_cli.merging.store import Store
+from kuangquan_cli.reference.plan import Plan
+from kuangquan_cli.reference.resources import data_dir
+from kuangquan_cli.reference.weeks import week_label, week_range
+from kuangquan_cli.report.data import ReportData, build_report, cn_date
+
+if TYPE_CHECKING:
+    import jinja2
+    from markupsafe import Markup
+
+SUFFIXES = {"html": ".html", "md": ".md"}
+REPORT_PREFIX = "全区盘活矿业权工作进展通报_"
+DASH = "—"
+#: Characters Markdown could read as markup inside a table cell or a list item.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
+
+
+def default_report_path(year: int, week: int, fmt: str) -> Path:
+    """``out/全区盘活矿业权工作进展通报_2022-W38.html`` (or ``.md``)."""
+    return Path("out") / f"{REPORT_PREFIX}{week_label(year, week)}{SUFFIXES[fmt]}"
+
+
+def report_format(fmt: str | None, out: Path | None) -> str:
+    """``--format``, else the one ``--out`` names by its suffix, else HTML; they must agree."""
+    named = next((f for f, suffix in SUFFIXES.items() if out and out.suffix.lower() == suffix), None)
+    if out is not None and named is None:
+        raise KqError(f"通报应保存为 .html 或 .md 文件：{out}")
+    if fmt and named and fmt != named:
+        raise KqError(f"--format {fmt} 与输出文件 {out} 的类型不一致")
+    return fmt or named or "html"
+
+
+# ---- filters shared by both templates ----------------------------------------------------------
+
+
+def _num(value: int | None) -> str:
+    return DASH if value is None else str(value)
+
+
+def _pct(value: float | None) -> str:
+    return DASH if value is None else f"{value:.1%}"
+
+
+def _signed(value: int | None) -> str:
+    return DASH if value is None else f"{value:+d}"
+
+
+def _pp(value: float | None) -> str:
+    """A change of rate in percentage points (the table's header names the unit): +3.0."""
+    return DASH if value is None else f"{value * 100:+.1f}"
+
+
+def _md_escape(value: Any) -> Any:
+    """Every value a Markdown template prints: ledger text cannot become markup or break a table."""
+    if not isinstance(value, str):
+        return value
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(value.split()))
+
+
+@cache
+def _environment(fmt: str) -> jinja2.Environment:
+    import jinja2
+
+    options: dict[str, Any] = {"autoescape": True} if fmt == "html" else {"autoescape": False, "finalize": _md_escape}
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(data_dir("templates")), undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, **options,
+    )
+    env.filters.update(num=_num, pct=_pct, signed=_signed, pp=_pp, cn_date=cn_date)
+    return env
+
+
+def _charts(data: ReportData) -> dict[str, Markup | None]:
+    """The HTML's pictures: rate per 盟市 (laggards in red) and per task, and the weekly line."""
+    from kuangquan_cli.report.charts import Bar, bar_chart, line_chart
+
+    cities = [Bar(c.city, c.rate, "未纳入本周汇总", alert=bool(c.reasons)) for c in data.ranking]
+    tasks = [Bar(t.name, t.rate) for t in data.tasks]
+    points = [(p.label, p.rate) for p in data.trend if p.rate is not None]
+    return {
+        "cities": bar_chart("各盟市完成率", cities, data.region_rate, "全区 "),
+        "tasks": bar_chart("各项任务完成率", tasks, data.region_rate, "全区 "),
+        "trend": line_chart("全区完成率逐周变化", points) if len(points) > 1 else None,
+    }
+
+
+def render_report(data: ReportData, fmt: str) -> str:
+    """The report as an HTML page or a Markdown text."""
+    from kuangquan_cli.report.sentences import sentences
+
+    charts = _charts(data) if fmt == "html" else {}
+    template = _environment(fmt).get_template(f"report{SUFFIXES[fmt]}.j2")
+    return template.render(d=data, text=sentences(data), charts=charts)
+
+
+def _report_week(store: Store, plan: Plan, year: int | None, week: int | None) -> tuple[int, int]:
+    """The week asked for (its year defaulting to the plan's), else the latest stored one."""
+    if week is not None:
+        year = year or plan.year
+        week_range(year, week)  # refuses a week the year does not have
+        return year, week
+    stored = [w for w in store.weeks() if year in (None, w.year)]
+    if not stored:
+        raise KqError(f"数据库 {store.path} 中还没有{f' {year} 年' if year else ''}的周汇总；请先用 kq merge 汇总台账")
+    return stored[-1].year, stored[-1].week
+
+
+def write_report(db: Path, plan: Plan, year: int | None = None, week: int | None = None, fmt: str | None = None,
+                 out: Path | None = None) -> tuple[ReportData, Path]:
+    """``kq report``: build a week's report from the store and write it atomically.
+
+    Without ``week`` the latest stored week is reported. An existing report of the week is
+    replaced, as ``kq merge`` replaces its workbook: both are derived from the store.
+    """
+    fmt = report_format(fmt, out)
+    with Store(db) as store:
+        data = build_report(store, plan, *_report_week(store, plan, year, week))
+    target = out or default_report_path(data.year, data.week, fmt)
+    if target.is_dir():
+        raise KqError(f"输出路径是一个文件夹：{target}")
+    text = render_report(data, fmt)
+    with atomic_write(target) as temp:
+        temp.write_text(text, encoding="utf-8")
+    return data, target

@@ -1,0 +1,1 @@
+"""Sample ledgers generated from the plan (the hidden ``kq samples`` command)."""
