@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from kuangquan_cli.reference.resources import schema_file
+from kuangquan_cli.reference.vocabulary import check_vocabulary
 from kuangquan_cli.text import header_keys, key
 
 
@@ -131,6 +132,7 @@ def enumerations() -> dict[str, Enumeration]:
                 raise ValueError(f"enums.toml: {name}.{spelling} → {value} 不是规范取值")
             lookup.setdefault(key(spelling), value)
         result[name] = Enumeration(name, values, lookup)
+    check_vocabulary({name: e.values for name, e in result.items()})
     return result
 
 
