@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sys
 from datetime import date
@@ -70,7 +71,8 @@ class ChineseHelpFormatter(click.HelpFormatter):
                 self.write("\n")
                 continue
             width = display_width(term)
-            self.write(" " * (first_col - width) if width <= first_col - col_spacing else f"\n{indent}{' ' * first_col}")
+            fits = width <= first_col - col_spacing
+            self.write(" " * (first_col - width) if fits else f"\n{indent}{' ' * first_col}")
             lines = click.wrap_text(text, max(self.width - first_col - 2, 10), preserve_paragraphs=True).splitlines()
             self.write(f"{lines[0] if lines else ''}\n")
             for line in lines[1:]:
@@ -88,11 +90,20 @@ class PathType(click.Path):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from pathlib import Path
 
-        return Path(super().convert(value, param, ctx))
+        return Path(os.fsdecode(super().convert(value, param, ctx)))
 
 
 def plan_option(func: Any) -> Any:
-    return click.option("--plan", "plan_path", type=click.Path(dir_okay=False), help="方案底数文件（TOML），默认为内置 2022 年方案")(func)
+    return click.option(
+        "--plan", "plan_path", type=click.Path(dir_okay=False), help="方案底数文件（TOML），默认为内置 2022 年方案"
+    )(func)
+
+
+def text_or_json_option(func: Any) -> Any:
+    """``--format text|json``: the terminal view, or the JSON scripts read."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式"
+    )(func)
 
 
 def week_options(func: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kuangquan_cli.cli.options import CONTEXT, PathType, emit_json
+from kuangquan_cli.cli.options import CONTEXT, PathType, emit_json, text_or_json_option
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 @click.command(context_settings=CONTEXT)
 @click.option("--db", "db_path", type=PathType(dir_okay=False),
               help="快照数据库，默认为环境变量 KQ_DB，否则为 ./kq.db")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
+@text_or_json_option
 def history(db_path: Path | None, fmt: str) -> None:
     """列出数据库中已保存的各周汇总（行数、已汇总、待核实、文件数、汇总时间）。"""
     from kuangquan_cli.merging.store import Store, resolve_db_path

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kuangquan_cli.cli.options import CONTEXT, PathType, emit_json, limits_options, plan_option, week_options
+from kuangquan_cli.cli.options import (
+    CONTEXT,
+    PathType,
+    emit_json,
+    limits_options,
+    plan_option,
+    text_or_json_option,
+    week_options,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,7 +30,7 @@ if TYPE_CHECKING:
               help="汇总台账的保存位置，默认为 out/汇总台账_<年>-W<周>.xlsx")
 @click.option("--db", "db_path", type=PathType(dir_okay=False),
               help="快照数据库，默认为环境变量 KQ_DB，否则为 ./kq.db")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
+@text_or_json_option
 @plan_option
 @click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
 @limits_options

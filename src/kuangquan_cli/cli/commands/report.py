@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 @click.option("--db", "db_path", type=PathType(dir_okay=False),
               help="快照数据库，默认为环境变量 KQ_DB，否则为 ./kq.db")
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]),
-              help="html（网页，可直接转发、打印）或 md（Markdown，便于粘贴到消息中）；默认按 --out 的扩展名，否则为 html")
+              help="html（网页，可直接转发、打印）或 md（Markdown，便于粘贴到消息中）；"
+                   "默认按 --out 的扩展名，否则为 html")
 @click.option("--out", type=PathType(dir_okay=False),
               help="通报的保存位置，默认为 out/全区盘活矿业权工作进展通报_<年>-W<周>.html（或 .md）")
 @plan_option

@@ -14,6 +14,7 @@ from kuangquan_cli.cli.options import (
     emit_json,
     limits_options,
     plan_option,
+    text_or_json_option,
     week_options,
 )
 from kuangquan_cli.errors import KqError
@@ -28,10 +29,11 @@ if TYPE_CHECKING:
 
 @click.command(context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=PathType(dir_okay=False), metavar="台账文件...")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
+@text_or_json_option
 @click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
 @click.option("--sheet", help="指定台账所在的工作表名称")
-@click.option("--annotate", is_flag=True, help="另存一份标注副本 <文件名>.校验.xlsx：错误标红、警告标黄、单元格批注，首页列出全部问题")
+@click.option("--annotate", is_flag=True,
+              help="另存一份标注副本 <文件名>.校验.xlsx：错误标红、警告标黄、单元格批注，首页列出全部问题")
 @click.option("--out", "out_dir", type=PathType(file_okay=False), help="标注副本的输出文件夹（默认与原文件同一文件夹）")
 @click.option("--force", is_flag=True, help="覆盖已存在的标注副本")
 @plan_option
