@@ -18,10 +18,11 @@ from typing import Any
 from kuangquan_cli.checking.findings import Problem, problem
 from kuangquan_cli.checking.normalize import lost_precision, parse_date, split_list
 from kuangquan_cli.reference.tables import Field, divisions, enumerations, fields
+from kuangquan_cli.reference.vocabulary import TASK_LABELS
 from kuangquan_cli.text import to_text
 
 _DEV_ZONE_MARKERS = ("开发区", "管理区", "园区", "工业区", "示范区", "高新区")
-_TASK_NUMBER = {label: n for n, label in enumerate(enumerations()["task"].values, start=1)}
+_TASK_NUMBER = {label: n for n, label in enumerate(TASK_LABELS, start=1)}
 
 
 class _Invalid(Exception):
