@@ -189,8 +189,6 @@ def divisions() -> Divisions:
     for row in _csv("city-aliases.csv"):
         for name in _alias_names(row["short_names_and_aliases"]) + _alias_names(row["former_name_and_code"]):
             add_city(name, row["city"])
-    # 乌市 is written for 乌兰察布 but read as 乌海 just as often: the file's 盟市 decides.
-    add_city("乌市", "乌海市")
 
     county_aliases: dict[str, list[tuple[str, str]]] = {}
     county_city = {c: city for city, names in counties.items() for c in names}
