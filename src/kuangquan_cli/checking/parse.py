@@ -10,10 +10,10 @@ over the rows. That keeps the per-cell work of a 300,000-row ledger to a diction
 from __future__ import annotations
 
 import difflib
-from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
 from kuangquan_cli.checking.findings import Problem, problem
 from kuangquan_cli.checking.normalize import lost_precision, parse_date, split_list
@@ -136,12 +136,42 @@ _PARSERS: dict[str, Callable[[Field, Any, str | None], Any]] = {
     "phone": _parse_text,
 }
 
-#: One parsed row: every field's value, None (or () for a list) where blank or invalid. A plain
-#: named tuple, read by field name like ``model.LedgerRow``: building and keeping a pydantic
-#: object per row would cost more than all the parsing (``Record.model`` builds one on demand).
-RowValues = namedtuple(
-    "RowValues", [f.name for f in fields()], defaults=[() if f.kind == "list" else None for f in fields()]
-)
+class RowValues(NamedTuple):
+    """One parsed row: every field's value, None (or () for a list) where blank or invalid.
+
+    A plain named tuple, read by field name like ``model.LedgerRow``: building and keeping a
+    pydantic object per row would cost more than all the parsing (``Record.model`` builds one on
+    demand). The fields are those of ``schemas/fields.toml``, in its order (a test holds them
+    equal), written out so that type checkers see them.
+    """
+
+    seq: int | None = None
+    city: str | None = None
+    county: str | None = None
+    right_type: str | None = None
+    mineral_class: str | None = None
+    mineral: str | None = None
+    licence_no: str | None = None
+    right_name: str | None = None
+    holder: str | None = None
+    credit_code: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    stage_ok: str | None = None
+    task: int | None = None
+    reason: str | None = None
+    missing: tuple[str, ...] = ()
+    own_reason: tuple[str, ...] = ()
+    lead_dept: str | None = None
+    measures: str | None = None
+    deadline: date | None = None
+    status: str | None = None
+    done_date: date | None = None
+    progress: str | None = None
+    soe: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+    note: str | None = None
 
 
 @dataclass
