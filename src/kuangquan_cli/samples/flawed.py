@@ -10,6 +10,7 @@ from pathlib import Path
 from kuangquan_cli.checking.identifiers import CREDIT_ALPHABET
 from kuangquan_cli.reading.addresses import column_letter
 from kuangquan_cli.reference.tables import field_by_name
+from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, MINING, MISSING_PROCEDURES, OWN_REASONS
 from kuangquan_cli.samples.generation import FIRST_WEEK, CityBook, Row, SampleRegion
 from kuangquan_cli.samples.writing import TITLE_ROWS, write_csv, write_workbook
 
@@ -39,7 +40,7 @@ def _pick(rows: list[Row], wanted: Iterable[Callable[[Row], bool]], size: int = 
 
 
 def _is_mining(row: Row) -> bool:
-    return row["right_type"] == "采矿权" and row["status"] != "不具备条件"
+    return row["right_type"] == MINING and row["status"] != CANNOT_RESUME
 
 
 def _flaw_credit_code(rows: list[Row]) -> tuple[list[Row], str]:
@@ -57,7 +58,7 @@ def _flaw_foreign_county(rows: list[Row]) -> tuple[list[Row], str]:
 
 
 def _flaw_missing_lists(rows: list[Row]) -> tuple[list[Row], str]:
-    picked = _pick(rows, [lambda r: r["reason"] == "缺少手续", lambda r: r["reason"] == "企业自身原因"])
+    picked = _pick(rows, [lambda r: r["reason"] == MISSING_PROCEDURES, lambda r: r["reason"] == OWN_REASONS])
     picked[0]["missing"], picked[1]["own_reason"] = (), ()
     return picked, (f"{_cell('missing', 0)} 原因为缺少手续却没列出所缺手续；"
                     f"{_cell('own_reason', 1)} 原因为企业自身原因却没写具体原因")
@@ -88,10 +89,15 @@ def _flaw_duplicate_csv(rows: list[Row]) -> tuple[list[Row], str]:
                     f"{_cell('licence_no', 4, 2)} 许可证号相同）")
 
 
-_FLAWED: tuple[tuple[str, str, Callable[[list[Row]], tuple[list[Row], str]], tuple[str, ...]], ...] = (
+#: What spoils a few rows of a 盟市: the rows as spoilt, and what is wrong with them in Chinese.
+Spoil = Callable[[list[Row]], tuple[list[Row], str]]
+
+#: File, the 盟市 whose W37 rows it takes, how they are spoilt, the finding codes kq gives.
+_FLAWED: tuple[tuple[str, str, Spoil, tuple[str, ...]], ...] = (
     ("包头市_信用代码校验位错.xlsx", "包头市", _flaw_credit_code, ("credit_code.check",)),
     ("赤峰市_旗县填了外盟市.xlsx", "赤峰市", _flaw_foreign_county, ("county.not_in_city",)),
-    ("鄂尔多斯市_手续和原因未列明.xlsx", "鄂尔多斯市", _flaw_missing_lists, ("missing.required", "own_reason.required")),
+    ("鄂尔多斯市_手续和原因未列明.xlsx", "鄂尔多斯市", _flaw_missing_lists,
+     ("missing.required", "own_reason.required")),
     ("乌海市_许可证号缺C.xlsx", "乌海市", _flaw_licence_prefix, ("licence.prefix_missing",)),
     ("呼伦贝尔市_日期写成文字.xlsx", "呼伦贝尔市", _flaw_date_words, ("value.date",)),
     ("通辽市_电话丢了0.xlsx", "通辽市", _flaw_phone_number, ("phone.shape",)),

@@ -12,8 +12,55 @@ from typing import Any
 from kuangquan_cli.checking.identifiers import CREDIT_ALPHABET, credit_check_char, org_check_char
 from kuangquan_cli.reference.plan import Plan, PlanTask, load_plan
 from kuangquan_cli.reference.tables import divisions, fields, procedures
+from kuangquan_cli.reference.vocabulary import (
+    CANNOT_RESUME,
+    COAL,
+    DONE,
+    EXPLORATION,
+    EXPLORATION_SHORT,
+    IN_PROGRESS,
+    MINING,
+    MISSING_PROCEDURES,
+    NO,
+    NON_COAL,
+    NOT_STARTED,
+    OWN_REASONS,
+    YES,
+)
 from kuangquan_cli.reference.weeks import week_range
-from kuangquan_cli.samples.pools import (AREA_CODES, CANNOT_RESUME_NOTES, CANNOT_RESUME_PROGRESS, CITY_MINERALS, COAL_COUNTIES, COAL_WEIGHTS, DEADLINES, DEADLINE_WEIGHTS, DONE_PROGRESS, GIVEN_NAME_CHARS, MEASURES, MEASURE_TAILS, MINERAL_CODES, MINING_TERMS, MISSING_POOLS, MOBILE_HEADS, MONGOLIAN_NAMES, NONCOAL_WEIGHTS, NOT_STARTED_PROGRESS, NUMERALS, OWN_MEASURES, OWN_WEIGHTS, PLACES, PLACE_HEADS, PLACE_TAILS, PRIVATE_COMPANIES, SOE_COAL, SOE_NONCOAL, SOE_SURVEY, SURNAMES, UNDER_WAY_PROGRESS)
+from kuangquan_cli.samples.pools import (
+    AREA_CODES,
+    CANNOT_RESUME_NOTES,
+    CANNOT_RESUME_PROGRESS,
+    CITY_MINERALS,
+    COAL_COUNTIES,
+    COAL_WEIGHTS,
+    DEADLINE_WEIGHTS,
+    DEADLINES,
+    DONE_PROGRESS,
+    GIVEN_NAME_CHARS,
+    MEASURE_TAILS,
+    MEASURES,
+    MINERAL_CODES,
+    MINING_TERMS,
+    MISSING_POOLS,
+    MOBILE_HEADS,
+    MONGOLIAN_NAMES,
+    NONCOAL_WEIGHTS,
+    NOT_STARTED_PROGRESS,
+    NUMERALS,
+    OWN_MEASURES,
+    OWN_WEIGHTS,
+    PLACE_HEADS,
+    PLACE_TAILS,
+    PLACES,
+    PRIVATE_COMPANIES,
+    SOE_COAL,
+    SOE_NONCOAL,
+    SOE_SURVEY,
+    SURNAMES,
+    UNDER_WAY_PROGRESS,
+)
 
 Row = dict[str, Any]  # field name → value (str, int, date, tuple of str for list fields, None)
 
@@ -32,7 +79,8 @@ CANNOT_RESUME_COAL = 24
 OPTIONAL_MISSING_SHARE = 0.3
 # W38 movement: chance that a 未启动 right starts, a 推进中 one is finished, or sheds a procedure.
 START_CHANCE, FINISH_CHANCE, PROCEDURE_DONE_CHANCE = 0.15, 0.06, 0.25
-SOE_SHARE = {("采矿权", "煤炭"): 0.2, ("采矿权", "非煤"): 0.05, ("探矿权", "煤炭"): 0.25, ("探矿权", "非煤"): 0.15}
+#: Share of state-owned holders by (right type, mineral class).
+SOE_SHARE = {(MINING, COAL): 0.2, (MINING, NON_COAL): 0.05, (EXPLORATION, COAL): 0.25, (EXPLORATION, NON_COAL): 0.15}
 HOLDER_REUSE = 0.12  # a company often holds several rights in one 盟市
 
 
@@ -151,28 +199,28 @@ class _Generator:
         else:
             region = self.rng.choice(("内蒙古", city, county))
             name = self.rng.choice(PRIVATE_COMPANIES[kind]).format(region=region, place=self.place())
-            soe, authority, code_kind = "否", divisions().city_codes[city], "91"
+            soe, authority, code_kind = NO, divisions().city_codes[city], "91"
         pool.append((name, soe))
         return name, self.credit_code(name, authority, code_kind), soe
 
     def _soe(self, right_type: str, mineral_class: str) -> tuple[str, str, str, str]:
-        if right_type == "探矿权" and self.rng.random() < 0.6:
+        if right_type == EXPLORATION and self.rng.random() < 0.6:
             name = self.rng.choice(SOE_SURVEY).format(n=self.rng.choice(NUMERALS), team=self.rng.randrange(101, 160, 4))
-            return name, "是", "150000", "12"  # a geological survey institute: 事业单位
-        templates = SOE_COAL if mineral_class == "煤炭" else SOE_NONCOAL
-        return self.rng.choice(templates).format(place=self.place()), "是", "150000", "91"
+            return name, YES, "150000", "12"  # a geological survey institute: 事业单位
+        templates = SOE_COAL if mineral_class == COAL else SOE_NONCOAL
+        return self.rng.choice(templates).format(place=self.place()), YES, "150000", "91"
 
     def right(self, city: str, task: PlanTask | None, reason: str, mineral_class: str) -> Row:
         """A right of a plan task (or, ``task`` None, a mine that cannot resume)."""
         rng = self.rng
-        right_type = task.right_type if task else "采矿权"
-        coal = mineral_class == "煤炭"
+        right_type = task.right_type if task else MINING
+        coal = mineral_class == COAL
         counties = COAL_COUNTIES.get(city) if coal else None
         county = rng.choice(counties or divisions().counties[city])
         mineral = "煤" if coal else rng.choice(CITY_MINERALS[city])
         place = self.place()
         holder, credit, soe = self.holder(city, county, right_type, mineral_class)
-        if right_type == "采矿权":
+        if right_type == MINING:
             valid_from = self.day(date(2006, 1, 1), date(2021, 12, 31))
             # a stopped mine still holds its licence: the term runs past the baseline
             term = rng.choice([t for t in MINING_TERMS if valid_from.year + t > YEAR])
@@ -199,32 +247,32 @@ class _Generator:
         return row
 
     def _cannot_resume(self, row: Row) -> None:
-        row.update(reason=self.plan.cannot_resume_reason, status="不具备条件", deadline=self.plan.goal_date,
+        row.update(reason=self.plan.cannot_resume_reason, status=CANNOT_RESUME, deadline=self.plan.goal_date,
                    note=self.rng.choice(CANNOT_RESUME_NOTES), progress=self.rng.choice(CANNOT_RESUME_PROGRESS))
 
     def _plan_right(self, row: Row, task: PlanTask, reason: str) -> None:
         rng = self.rng
         row.update(task=task.label, lead_dept=task.lead_dept, reason=reason)
         if task.stage_ok is not None:
-            row["stage_ok"] = "是" if task.stage_ok else "否"
+            row["stage_ok"] = YES if task.stage_ok else NO
         if task.reason_optional and row["city"] == BLANK_STAGE_REASON_CITY:
             row["reason"] = None
         pool = MISSING_POOLS.get((task.number, reason), ())
-        if pool and (reason == "缺少手续" or task.number == 2 or rng.random() < OPTIONAL_MISSING_SHARE):
+        if pool and (reason == MISSING_PROCEDURES or task.number == 2 or rng.random() < OPTIONAL_MISSING_SHARE):
             row["missing"] = tuple(rng.sample(pool, k=min(len(pool), rng.choice((1, 1, 2, 2, 3)))))
-        if reason == "企业自身原因":
+        if reason == OWN_REASONS:
             allowed = task.own_reasons
             picks = rng.choices(allowed, [OWN_WEIGHTS[o] for o in allowed], k=rng.choice((1, 1, 2)))
             row["own_reason"] = tuple(dict.fromkeys(picks))
         row["measures"] = self._measures_for(row, reason)
         weights = (35, 58, 7) if task.needs_measures else (50, 48, 2)
-        row["status"] = rng.choices(("未启动", "推进中", "已完成"), weights)[0]
-        if row["status"] == "已完成":
+        row["status"] = rng.choices((NOT_STARTED, IN_PROGRESS, DONE), weights)[0]
+        if row["status"] == DONE:
             row["done_date"] = self.day(self.plan.baseline_date + timedelta(days=1), week_sunday(FIRST_WEEK))
         row["progress"] = self.progress(row, task.number)
 
     def _measures_for(self, row: Row, reason: str) -> str:
-        if reason == "企业自身原因":
+        if reason == OWN_REASONS:
             return "；".join(OWN_MEASURES[o] for o in row["own_reason"])
         proc = row["missing"][0] if row["missing"] else ""
         # without a pending procedure, the department that accepts the mine's safety works
@@ -234,10 +282,10 @@ class _Generator:
         return text + self.rng.choice(MEASURE_TAILS)
 
     def progress(self, row: Row, task_number: int) -> str:
-        status, reason = row["status"], row["reason"] or "勘查程度不足"
-        if status == "未启动":
+        status, reason = row["status"], row["reason"] or EXPLORATION_SHORT
+        if status == NOT_STARTED:
             return self.rng.choice(NOT_STARTED_PROGRESS)
-        if status == "已完成":
+        if status == DONE:
             return DONE_PROGRESS[task_number].format(m=row["done_date"].month, d=row["done_date"].day)
         if row["missing"]:
             proc = row["missing"][0]
@@ -253,14 +301,14 @@ class _Generator:
         if task is None:
             return new
         chance = self.rng.random()
-        if row["status"] == "未启动" and chance < START_CHANCE:
-            new["status"] = "推进中"
+        if row["status"] == NOT_STARTED and chance < START_CHANCE:
+            new["status"] = IN_PROGRESS
             new["progress"] = self.progress(new, task.number)
-        elif row["status"] == "推进中" and chance < FINISH_CHANCE:
-            new["status"] = "已完成"
+        elif row["status"] == IN_PROGRESS and chance < FINISH_CHANCE:
+            new["status"] = DONE
             new["done_date"] = self.day(*week_range(YEAR, SECOND_WEEK))
             new["progress"] = self.progress(new, task.number)
-        elif row["status"] == "推进中" and len(row["missing"]) > 1 and chance < PROCEDURE_DONE_CHANCE:
+        elif row["status"] == IN_PROGRESS and len(row["missing"]) > 1 and chance < PROCEDURE_DONE_CHANCE:
             done = self.rng.choice(row["missing"])
             new["missing"] = tuple(p for p in row["missing"] if p != done)
             new["progress"] = f"{done}已办结，正在办理{new['missing'][0]}"
@@ -287,12 +335,12 @@ def _slots(gen: _Generator) -> dict[str, list[tuple[PlanTask | None, str, str]]]
     for task in plan.tasks:
         reasons = [reason for reason, count in task.reasons.items() for _ in range(count)]
         rng.shuffle(reasons)
-        weights = COAL_WEIGHTS if task.mineral_class == "煤炭" else NONCOAL_WEIGHTS
+        weights = COAL_WEIGHTS if task.mineral_class == COAL else NONCOAL_WEIGHTS
         deal(task.rights, weights, [(task, reason, task.mineral_class) for reason in reasons])
     special = plan.cannot_resume_reason
     noncoal = plan.cannot_resume - CANNOT_RESUME_COAL
-    deal(CANNOT_RESUME_COAL, COAL_WEIGHTS, [(None, special, "煤炭")] * CANNOT_RESUME_COAL)
-    deal(noncoal, NONCOAL_WEIGHTS, [(None, special, "非煤")] * noncoal)
+    deal(CANNOT_RESUME_COAL, COAL_WEIGHTS, [(None, special, COAL)] * CANNOT_RESUME_COAL)
+    deal(noncoal, NONCOAL_WEIGHTS, [(None, special, NON_COAL)] * noncoal)
     return slots
 
 

@@ -19,10 +19,10 @@ from kuangquan_cli.samples.generation import YEAR, CityBook, Row, week_sunday
 #: Written into every workbook's properties and zip entries, so equal content gives equal bytes.
 FIXED_TIME = datetime(2022, 9, 25, 18, 0, 0)
 TITLE_ROWS = 2  # title and 填报单位 line above the header
-COLUMN_WIDTHS = {"seq": 6, "licence_no": 26, "right_name": 30, "holder": 30, "credit_code": 21, "measures": 40,
+_COLUMN_WIDTHS = {"seq": 6, "licence_no": 26, "right_name": 30, "holder": 30, "credit_code": 21, "measures": 40,
                   "progress": 28, "missing": 24, "note": 20, "phone": 14}
-TEXT_FIELDS = ("licence_no", "credit_code", "phone")
-DATE_FORMAT = "yyyy-mm-dd"
+_TEXT_FIELDS = ("licence_no", "credit_code", "phone")
+_DATE_FORMAT = "yyyy-mm-dd"
 
 
 def _stamped(archive: bytes) -> bytes:
@@ -56,6 +56,7 @@ def cell_value(value: Any) -> Any:
 
 
 def title_lines(city: str, week: int) -> tuple[str, str]:
+    """The title and the 填报单位 line above the header."""
     sunday = week_sunday(week)
     return (f"{city}盘活矿业权工作台账（{YEAR}年第{week}周）",
             f"填报单位：{city}自然资源局　　填报日期：{sunday.year}年{sunday.month}月{sunday.day}日")
@@ -93,15 +94,15 @@ def write_workbook(path: Path, book: CityBook) -> Path:
         cell.fill = header_fill
         cell.border = border
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    formats = {i: DATE_FORMAT for i, f in enumerate(fields(), start=1) if f.kind == "date"}
-    formats.update({field_by_name()[n].letter_index + 1: "@" for n in TEXT_FIELDS})
+    formats = {i: _DATE_FORMAT for i, f in enumerate(fields(), start=1) if f.kind == "date"}
+    formats.update({field_by_name()[n].letter_index + 1: "@" for n in _TEXT_FIELDS})
     for cells in ws.iter_rows(min_row=TITLE_ROWS + 2, max_row=TITLE_ROWS + 1 + len(book.rows)):
         for cell in cells:
             cell.border = border
             if cell.column in formats:
                 cell.number_format = formats[cell.column]
     for f in fields():
-        ws.column_dimensions[column_letter(f.letter_index)].width = COLUMN_WIDTHS.get(f.name, 12)
+        ws.column_dimensions[column_letter(f.letter_index)].width = _COLUMN_WIDTHS.get(f.name, 12)
     ws.freeze_panes = ws.cell(row=TITLE_ROWS + 2, column=1)
     _save(wb, path)
     return path
