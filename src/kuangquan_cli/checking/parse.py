@@ -202,7 +202,7 @@ def parse_columns(cells: dict[str, Sequence[Any]], count: int, file_city: str | 
             if len(set(row_cities)) == 1:  # one 盟市's file: no need to pair each cell with its 盟市
                 city = row_cities[0]
             else:
-                keys, by_city = list(zip(row_cities, keys)), True
+                keys, by_city = list(zip(row_cities, keys, strict=True)), True
         outcome, bad = _outcomes(f, keys, city, by_city)
         values = list(map(outcome.__getitem__, keys))
         if f.kind == "city":
@@ -211,12 +211,13 @@ def parse_columns(cells: dict[str, Sequence[Any]], count: int, file_city: str | 
         if bad:
             for index in [i for i, key in enumerate(keys) if key in bad]:
                 problems.setdefault(index, []).append(bad[keys[index]])
-    return ParsedRows(list(map(RowValues._make, zip(*columns))), problems)
+    return ParsedRows(list(map(RowValues._make, zip(*columns, strict=True))), problems)
 
 
 def filled(values: RowValues) -> dict[str, Any]:
     """The fields of a row that have a value (blank and invalid ones left out)."""
-    return {name: value for name, value in zip(values._fields, values) if value is not None and value != ()}
+    pairs = zip(values._fields, values, strict=True)
+    return {name: value for name, value in pairs if value is not None and value != ()}
 
 
 def _keys(raw: Sequence[Any]) -> Sequence[Any]:
@@ -228,7 +229,9 @@ def _keys(raw: Sequence[Any]) -> Sequence[Any]:
     return [(bool, cell) if type(cell) is bool else cell for cell in raw]
 
 
-def _outcomes(f: Field, keys: Sequence[Any], city: str | None, by_city: bool) -> tuple[dict[Any, Any], dict[Any, Problem]]:
+def _outcomes(
+    f: Field, keys: Sequence[Any], city: str | None, by_city: bool
+) -> tuple[dict[Any, Any], dict[Any, Problem]]:
     """Each distinct key's parsed value, and the problem of each bad key.
 
     ``by_city``: keys are (the row's 盟市, the cell's key); otherwise every cell is read within

@@ -94,9 +94,8 @@ def _reason(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
             yield problem("reason.cannot_resume", "reason", detail=f"进展状态为不具备条件的采矿权，原因应为{special}")
         return
     if row.reason == special:
-        yield problem(
-            "reason.cannot_resume", "reason", detail=f"{special}只用于进展状态为不具备条件的采矿权；请改正原因或进展状态"
-        )
+        detail = f"{special}只用于进展状态为不具备条件的采矿权；请改正原因或进展状态"
+        yield problem("reason.cannot_resume", "reason", detail=detail)
         return
     if task is None:
         return
@@ -127,7 +126,8 @@ def _own_reasons(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
         return
     for name in row.own_reason:
         if name not in allowed:
-            yield problem("own_reason.not_allowed", "own_reason", task=task.label, item=name, allowed="、".join(allowed) or "（本任务无）")
+            yield problem("own_reason.not_allowed", "own_reason", task=task.label, item=name,
+                          allowed="、".join(allowed) or "（本任务无）")
 
 
 def _measures(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
