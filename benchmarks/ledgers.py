@@ -1,6 +1,6 @@
 """Ledgers of any size for the benchmarks, built from the sample region and cached on disk.
 
-The rows are the sample generator's 2022-W37 rights (``kuangquan_cli.samples.generate``), so they have
+The rows are the sample generator's 2022-W37 rights (``kuangquan_cli.samples.generation``), so they have
 the shape, spread and spellings of real ones. One ledger of N rows is one 盟市's workbook: every
 right is moved into ``CITY`` (a county of it, in turn) and the rows are repeated until there are
 N. A repeated row is a right of its own: new licence number, and its own name, holder, credit
@@ -21,7 +21,8 @@ from typing import Any
 
 from kuangquan_cli.checking.identifiers import CREDIT_ALPHABET, credit_check_char, org_check_char
 from kuangquan_cli.reference.tables import divisions, fields
-from kuangquan_cli.samples.generate import FIRST_WEEK, Row, cell_value, generate_region, title_lines
+from kuangquan_cli.samples.generation import FIRST_WEEK, Row, generate_region
+from kuangquan_cli.samples.writing import cell_value, title_lines
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 #: Bump when the generated content changes, so stale cached files are not measured.
@@ -95,7 +96,7 @@ def _licence_without_letter(row: Row) -> None:
     row["licence_no"] = row["licence_no"][1:]
 
 
-#: The mistakes of ``kuangquan_cli.samples.generate``' flawed ledgers, one per spoiled row, in turn.
+#: The mistakes of ``kuangquan_cli.samples.flawed``' ledgers, one per spoiled row, in turn.
 FLAWS: tuple[Callable[[Row], None], ...] = (
     _bad_check_char, _foreign_county, _deadline_in_words, _phone_as_number, _licence_without_letter,
 )

@@ -21,7 +21,7 @@ from kuangquan_cli.merging.store import Store
 from kuangquan_cli.reference.plan import load_plan
 from kuangquan_cli.report.data import OVERDUE_LISTED, ReportData, assemble, build_report
 from kuangquan_cli.report.render import render_report, write_report
-from kuangquan_cli.samples.generate import LATE_CITY, STALLED_CITIES
+from kuangquan_cli.samples.generation import LATE_CITY, STALLED_CITIES
 
 SAMPLES = Path(__file__).parents[1] / "sample_ledgers"
 HOSTILE = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")

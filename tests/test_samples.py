@@ -16,18 +16,10 @@ from kuangquan_cli.cli.app import cli
 from kuangquan_cli.reading.workbook import read_sheets
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import divisions
-from kuangquan_cli.samples.generate import (
-    AREA_CODES,
-    DEFAULT_SEED,
-    FIRST_WEEK,
-    FLAWED_DIR,
-    LATE_CITY,
-    SECOND_WEEK,
-    STALLED_CITIES,
-    SamplesWritten,
-    ledger_path,
-    write_samples,
-)
+from kuangquan_cli.samples import DEFAULT_SEED, FLAWED_DIR, SamplesWritten, write_samples
+from kuangquan_cli.samples.generation import FIRST_WEEK, LATE_CITY, SECOND_WEEK, STALLED_CITIES
+from kuangquan_cli.samples.pools import AREA_CODES
+from kuangquan_cli.samples.writing import ledger_path
 
 COMMITTED = Path(__file__).parents[1] / "sample_ledgers"
 W37_SUNDAY, W38_SUNDAY = date(2022, 9, 18), date(2022, 9, 25)

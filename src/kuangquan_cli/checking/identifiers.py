@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from kuangquan_cli.checking.findings import Problem, problem
+from kuangquan_cli.reference.vocabulary import EXPLORATION, MINING
 
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_VALUE = {c: i for i, c in enumerate(CREDIT_ALPHABET)}
@@ -74,7 +75,7 @@ def check_credit_code(code: str) -> list[Problem]:
 
 
 _LICENCE_SHAPES = {"C": (22,), "T": (17, 22)}
-_LETTER_OF_TYPE = {"采矿权": "C", "探矿权": "T"}
+_LETTER_OF_TYPE = {MINING: "C", EXPLORATION: "T"}
 
 
 def _yyyymm_problem(yyyymm: str, max_year: int) -> Problem | None:

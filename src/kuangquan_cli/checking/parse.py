@@ -10,18 +10,19 @@ over the rows. That keeps the per-cell work of a 300,000-row ledger to a diction
 from __future__ import annotations
 
 import difflib
-from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
 from kuangquan_cli.checking.findings import Problem, problem
 from kuangquan_cli.checking.normalize import lost_precision, parse_date, split_list
 from kuangquan_cli.reference.tables import Field, divisions, enumerations, fields
+from kuangquan_cli.reference.vocabulary import TASK_LABELS
 from kuangquan_cli.text import to_text
 
 _DEV_ZONE_MARKERS = ("开发区", "管理区", "园区", "工业区", "示范区", "高新区")
-_TASK_NUMBER = {label: n for n, label in enumerate(enumerations()["task"].values, start=1)}
+_TASK_NUMBER = {label: n for n, label in enumerate(TASK_LABELS, start=1)}
 
 
 class _Invalid(Exception):
@@ -135,12 +136,42 @@ _PARSERS: dict[str, Callable[[Field, Any, str | None], Any]] = {
     "phone": _parse_text,
 }
 
-#: One parsed row: every field's value, None (or () for a list) where blank or invalid. A plain
-#: named tuple, read by field name like ``model.LedgerRow``: building and keeping a pydantic
-#: object per row would cost more than all the parsing (``Record.model`` builds one on demand).
-RowValues = namedtuple(
-    "RowValues", [f.name for f in fields()], defaults=[() if f.kind == "list" else None for f in fields()]
-)
+class RowValues(NamedTuple):
+    """One parsed row: every field's value, None (or () for a list) where blank or invalid.
+
+    A plain named tuple, read by field name like ``model.LedgerRow``: building and keeping a
+    pydantic object per row would cost more than all the parsing (``Record.model`` builds one on
+    demand). The fields are those of ``schemas/fields.toml``, in its order (a test holds them
+    equal), written out so that type checkers see them.
+    """
+
+    seq: int | None = None
+    city: str | None = None
+    county: str | None = None
+    right_type: str | None = None
+    mineral_class: str | None = None
+    mineral: str | None = None
+    licence_no: str | None = None
+    right_name: str | None = None
+    holder: str | None = None
+    credit_code: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    stage_ok: str | None = None
+    task: int | None = None
+    reason: str | None = None
+    missing: tuple[str, ...] = ()
+    own_reason: tuple[str, ...] = ()
+    lead_dept: str | None = None
+    measures: str | None = None
+    deadline: date | None = None
+    status: str | None = None
+    done_date: date | None = None
+    progress: str | None = None
+    soe: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+    note: str | None = None
 
 
 @dataclass
@@ -171,7 +202,7 @@ def parse_columns(cells: dict[str, Sequence[Any]], count: int, file_city: str | 
             if len(set(row_cities)) == 1:  # one 盟市's file: no need to pair each cell with its 盟市
                 city = row_cities[0]
             else:
-                keys, by_city = list(zip(row_cities, keys)), True
+                keys, by_city = list(zip(row_cities, keys, strict=True)), True
         outcome, bad = _outcomes(f, keys, city, by_city)
         values = list(map(outcome.__getitem__, keys))
         if f.kind == "city":
@@ -180,12 +211,13 @@ def parse_columns(cells: dict[str, Sequence[Any]], count: int, file_city: str | 
         if bad:
             for index in [i for i, key in enumerate(keys) if key in bad]:
                 problems.setdefault(index, []).append(bad[keys[index]])
-    return ParsedRows(list(map(RowValues._make, zip(*columns))), problems)
+    return ParsedRows(list(map(RowValues._make, zip(*columns, strict=True))), problems)
 
 
 def filled(values: RowValues) -> dict[str, Any]:
     """The fields of a row that have a value (blank and invalid ones left out)."""
-    return {name: value for name, value in zip(values._fields, values) if value is not None and value != ()}
+    pairs = zip(values._fields, values, strict=True)
+    return {name: value for name, value in pairs if value is not None and value != ()}
 
 
 def _keys(raw: Sequence[Any]) -> Sequence[Any]:
@@ -197,7 +229,9 @@ def _keys(raw: Sequence[Any]) -> Sequence[Any]:
     return [(bool, cell) if type(cell) is bool else cell for cell in raw]
 
 
-def _outcomes(f: Field, keys: Sequence[Any], city: str | None, by_city: bool) -> tuple[dict[Any, Any], dict[Any, Problem]]:
+def _outcomes(
+    f: Field, keys: Sequence[Any], city: str | None, by_city: bool
+) -> tuple[dict[Any, Any], dict[Any, Problem]]:
     """Each distinct key's parsed value, and the problem of each bad key.
 
     ``by_city``: keys are (the row's 盟市, the cell's key); otherwise every cell is read within

@@ -17,6 +17,15 @@ from kuangquan_cli.checking.identifiers import check_credit_code, check_licence,
 from kuangquan_cli.checking.parse import RowValues
 from kuangquan_cli.reference.plan import Plan, PlanTask
 from kuangquan_cli.reference.tables import procedures
+from kuangquan_cli.reference.vocabulary import (
+    CANNOT_RESUME,
+    DONE,
+    EXPLORATION,
+    MINING,
+    MISSING_PROCEDURES,
+    OWN_REASONS,
+    YES,
+)
 
 if TYPE_CHECKING:
     from kuangquan_cli.checking.model import LedgerRow
@@ -35,8 +44,8 @@ def derive_task(row: RowValues, plan: Plan) -> PlanTask | None:
     """The plan task of a right, from its type, mineral class and exploration stage."""
     if row.right_type is None or row.mineral_class is None:
         return None
-    stage_ok = None if row.stage_ok is None else row.stage_ok == "是"
-    if row.right_type == "探矿权" and stage_ok is None:
+    stage_ok = None if row.stage_ok is None else row.stage_ok == YES
+    if row.right_type == EXPLORATION and stage_ok is None:
         return None
     return plan.derive_task(row.right_type, row.mineral_class, stage_ok)
 
@@ -51,7 +60,7 @@ def effective_task(row: RowValues, plan: Plan) -> PlanTask | None:
 
 def is_cannot_resume(row: RowValues | LedgerRow) -> bool:
     """One of the mines that cannot resume for mining conditions (the 166, outside the 1383)."""
-    return row.right_type == "采矿权" and row.status == "不具备条件"
+    return row.right_type == MINING and row.status == CANNOT_RESUME
 
 
 def _city(row: RowValues, ctx: RuleContext) -> list[Problem]:
@@ -62,7 +71,7 @@ def _city(row: RowValues, ctx: RuleContext) -> list[Problem]:
 
 
 def _task(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
-    if row.right_type == "探矿权" and row.stage_ok is None:
+    if row.right_type == EXPLORATION and row.stage_ok is None:
         yield problem("value.required", "stage_ok", label="勘查程度是否达到转采要求", why="（探矿权必填）")
     derived = derive_task(row, ctx.plan)
     if derived is None:
@@ -85,9 +94,8 @@ def _reason(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
             yield problem("reason.cannot_resume", "reason", detail=f"进展状态为不具备条件的采矿权，原因应为{special}")
         return
     if row.reason == special:
-        yield problem(
-            "reason.cannot_resume", "reason", detail=f"{special}只用于进展状态为不具备条件的采矿权；请改正原因或进展状态"
-        )
+        detail = f"{special}只用于进展状态为不具备条件的采矿权；请改正原因或进展状态"
+        yield problem("reason.cannot_resume", "reason", detail=detail)
         return
     if task is None:
         return
@@ -99,7 +107,7 @@ def _reason(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
 
 
 def _procedures(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
-    if row.reason == "缺少手续" and not row.missing:
+    if row.reason == MISSING_PROCEDURES and not row.missing:
         yield problem("missing.required", "missing")
     if row.mineral_class is None:
         return
@@ -112,13 +120,14 @@ def _procedures(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
 def _own_reasons(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
     task = effective_task(row, ctx.plan)
     allowed = task.own_reasons if task else []
-    if row.reason == "企业自身原因" and not row.own_reason:
+    if row.reason == OWN_REASONS and not row.own_reason:
         yield problem("own_reason.required", "own_reason", allowed="、".join(allowed))
     if task is None:
         return
     for name in row.own_reason:
         if name not in allowed:
-            yield problem("own_reason.not_allowed", "own_reason", task=task.label, item=name, allowed="、".join(allowed) or "（本任务无）")
+            yield problem("own_reason.not_allowed", "own_reason", task=task.label, item=name,
+                          allowed="、".join(allowed) or "（本任务无）")
 
 
 def _measures(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
@@ -134,10 +143,10 @@ def _measures(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
 def _dates(row: RowValues, ctx: RuleContext) -> list[Problem]:
     """Checked on every row, so it returns a list rather than making a generator per row."""
     found = []
-    if row.status == "已完成" and row.done_date is None:
+    if row.status == DONE and row.done_date is None:
         found.append(problem("status.done_without_date", "done_date"))
     if row.done_date is not None:
-        if row.status is not None and row.status != "已完成":
+        if row.status is not None and row.status != DONE:
             found.append(problem("status.date_without_done", "done_date", status=row.status))
         if row.done_date > ctx.as_of:
             found.append(problem("date.future", "done_date", as_of=ctx.as_of.isoformat()))

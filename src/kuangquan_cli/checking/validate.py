@@ -149,7 +149,7 @@ class _FileChecker:
         parsed = parse_columns(cells, len(numbers), file_city)
         checker = RowChecker(RuleContext(self.plan, self.as_of, file_city))
         records = self.result.records
-        for index, (number, values) in enumerate(zip(numbers, parsed.rows)):
+        for index, (number, values) in enumerate(zip(numbers, parsed.rows, strict=True)):
             problems, task = checker.check(values)
             if index in parsed.problems:
                 problems = parsed.problems[index] + problems
@@ -164,7 +164,7 @@ class _FileChecker:
             licence: [] for licence, count in Counter(licences).items() if count > 1 and licence
         }
         if places:
-            for record, licence in zip(self.result.records, licences):
+            for record, licence in zip(self.result.records, licences, strict=True):
                 if licence in places:
                     places[licence].append(record)
         col = self.layout.columns.get("licence_no")
@@ -194,7 +194,8 @@ def _header_findings(result: FileResult, layout: Layout) -> list[Finding]:
     found = []
     for f in fields():
         if f.required == "yes" and f.name not in layout.columns:
-            found.append(make_finding("header.missing_column", file=result.file, sheet=sheet, row=row, field=f.name, header=f.header))
+            found.append(make_finding("header.missing_column", file=result.file, sheet=sheet, row=row, field=f.name,
+                                      header=f.header))
     for name, cols in layout.duplicates.items():
         letters = "、".join(column_letter(c) for c in cols)
         found.append(
@@ -204,7 +205,8 @@ def _header_findings(result: FileResult, layout: Layout) -> list[Finding]:
             )
         )
     for col, text in layout.unknown:
-        found.append(make_finding("header.unknown_column", file=result.file, sheet=sheet, row=row, column=column_letter(col), value=to_text(text), header=to_text(text)))
+        found.append(make_finding("header.unknown_column", file=result.file, sheet=sheet, row=row,
+                                  column=column_letter(col), value=to_text(text), header=to_text(text)))
     return found
 
 

@@ -17,6 +17,7 @@ from kuangquan_cli.errors import KqError
 from kuangquan_cli.reading.addresses import column_letter
 from kuangquan_cli.reference.plan import Plan, PlanTask
 from kuangquan_cli.reference.tables import Field, divisions, enumerations, field_by_name, fields
+from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, DONE, MINING, NO, YES
 
 LEDGER_SHEET = "台账"
 STATS_SHEET = "统计"
@@ -256,7 +257,7 @@ def _statistics(ws: Any, plan: Plan, city: str | None) -> None:
             _stat_row(ws, row, ("", reason), _reason_criteria(task, reason), figure)
             row += 1
     total_rows.append(row)
-    cannot = {"right_type": "采矿权", "status": "不具备条件"}
+    cannot = {"right_type": MINING, "status": CANNOT_RESUME}
     _stat_row(ws, row, ("不具备条件的采矿权", plan.cannot_resume_reason), [cannot], plan.cannot_resume, bold=True, done=False)
     _stat_totals(ws, row + 1, total_rows, plan.stopped_mines + plan.exploration_rights + plan.cannot_resume)
 
@@ -297,9 +298,9 @@ def _task_criteria(task: PlanTask) -> dict[str, str]:
     """COUNTIFS criteria that pick a task's rows the way kq derives the task (SPEC §2)."""
     criteria = {"right_type": task.right_type, "mineral_class": task.mineral_class}
     if task.stage_ok is not None:
-        criteria["stage_ok"] = "是" if task.stage_ok else "否"
+        criteria["stage_ok"] = YES if task.stage_ok else NO
     if task.is_mining:
-        criteria["status"] = "<>不具备条件"  # the mines that cannot resume are counted apart
+        criteria["status"] = f"<>{CANNOT_RESUME}"  # the mines that cannot resume are counted apart
     return criteria
 
 
@@ -324,7 +325,7 @@ def _stat_row(ws: Any, row: int, labels: tuple[str, str], selections: list[dict[
     ws.cell(row, 2, labels[1])
     ws.cell(row, 3, "=" + "+".join(_countifs(s) for s in selections))
     if done:
-        ws.cell(row, 4, "=" + "+".join(_countifs({**s, "status": "已完成"}) for s in selections))
+        ws.cell(row, 4, "=" + "+".join(_countifs({**s, "status": DONE}) for s in selections))
     ws.cell(row, 5, figure)
     if bold:
         for col in range(1, 6):

@@ -18,8 +18,7 @@ from typing import Any, TypeVar
 
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.reference.resources import schema_file
-
-TASK_NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+from kuangquan_cli.reference.vocabulary import COAL, EXPLORATION, MINING, NON_COAL, TASK_LABELS
 
 
 @dataclass
@@ -39,11 +38,11 @@ class PlanTask:
     @property
     def label(self) -> str:
         """The task as the ledgers write it: （一）…（六）."""
-        return f"（{TASK_NUMERALS[self.number - 1]}）"
+        return TASK_LABELS[self.number - 1]
 
     @property
     def is_mining(self) -> bool:
-        return self.right_type == "采矿权"
+        return self.right_type == MINING
 
 
 @dataclass
@@ -78,9 +77,12 @@ class Plan:
         return None
 
     def arithmetic_errors(self) -> list[str]:
-        """Every identity of §1 that the file breaks, in Chinese."""
+        """Every identity of §1 that the file breaks, and task numbers no ledger can write, in Chinese."""
         problems = []
         for t in self.tasks:
+            if not 1 <= t.number <= len(TASK_LABELS):
+                problems.append(f"任务编号 {t.number} 应在 1–{len(TASK_LABELS)} 之间")
+                continue
             if sum(t.reasons.values()) != t.rights:
                 problems.append(f"任务{t.label}各原因之和 {sum(t.reasons.values())} ≠ 总数 {t.rights}")
 
@@ -92,9 +94,9 @@ class Plan:
             )
 
         identities = [
-            ("停产矿山", total("采矿权"), self.stopped_mines),
-            ("煤炭探矿权", total("探矿权", "煤炭"), self.coal_exploration),
-            ("非煤探矿权", total("探矿权", "非煤"), self.noncoal_exploration),
+            ("停产矿山", total(MINING), self.stopped_mines),
+            ("煤炭探矿权", total(EXPLORATION, COAL), self.coal_exploration),
+            ("非煤探矿权", total(EXPLORATION, NON_COAL), self.noncoal_exploration),
             ("未转采探矿权", self.coal_exploration + self.noncoal_exploration, self.exploration_rights),
         ]
         problems += [f"{label}合计 {got} ≠ 方案数 {want}" for label, got, want in identities if got != want]

@@ -12,10 +12,12 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+from kuangquan_cli.errors import KqError
 from kuangquan_cli.reference.resources import schema_file
-from kuangquan_cli.reference.vocabulary import check_vocabulary
+from kuangquan_cli.reference.vocabulary import COAL, check_vocabulary
 from kuangquan_cli.text import header_keys, key
 
 
@@ -79,8 +81,8 @@ class Divisions:
         return best[0] if best else None
 
 
-def _toml(filename: str) -> dict:
-    with schema_file(filename).open("rb") as handle:
+def _read_toml(path: Path) -> dict[str, Any]:
+    with path.open("rb") as handle:
         return tomllib.load(handle)
 
 
@@ -102,7 +104,7 @@ def fields() -> tuple[Field, ...]:
             enum=item.get("enum"),
             letter_index=index,
         )
-        for index, item in enumerate(_toml("fields.toml")["fields"])
+        for index, item in enumerate(_read_toml(schema_file("fields.toml"))["fields"])
     )
 
 
@@ -123,16 +125,22 @@ def header_lookup() -> dict[str, str]:
 
 @cache
 def enumerations() -> dict[str, Enumeration]:
+    return load_enumerations(schema_file("enums.toml"))
+
+
+def load_enumerations(path: Path) -> dict[str, Enumeration]:
+    """The enumerations of an ``enums.toml``, refused (naming the file) where a synonym means no
+    allowed value or a value kq's rules rely on is gone: the office edits this file by hand."""
     result = {}
-    for name, table in _toml("enums.toml").items():
+    for name, table in _read_toml(path).items():
         values = tuple(table["values"])
         lookup = {key(v): v for v in values}
         for spelling, value in table.get("synonyms", {}).items():
             if value not in values:
-                raise ValueError(f"enums.toml: {name}.{spelling} → {value} 不是规范取值")
+                raise KqError(f"{path} 中枚举 {name} 的写法「{spelling}」对应「{value}」，但「{value}」不在 values 中")
             lookup.setdefault(key(spelling), value)
         result[name] = Enumeration(name, values, lookup)
-    check_vocabulary({name: e.values for name, e in result.items()})
+    check_vocabulary({name: e.values for name, e in result.items()}, str(path))
     return result
 
 
@@ -181,8 +189,6 @@ def divisions() -> Divisions:
     for row in _csv("city-aliases.csv"):
         for name in _alias_names(row["short_names_and_aliases"]) + _alias_names(row["former_name_and_code"]):
             add_city(name, row["city"])
-    # 乌市 is written for 乌兰察布 but read as 乌海 just as often: the file's 盟市 decides.
-    add_city("乌市", "乌海市")
 
     county_aliases: dict[str, list[tuple[str, str]]] = {}
     county_city = {c: city for city, names in counties.items() for c in names}
@@ -228,7 +234,7 @@ class Procedure:
     noncoal_dept: str | None
 
     def department(self, mineral_class: str) -> str | None:
-        return self.coal_dept if mineral_class == "煤炭" else self.noncoal_dept
+        return self.coal_dept if mineral_class == COAL else self.noncoal_dept
 
 
 @cache

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 
 from kuangquan_cli.errors import KqError
 
+# task: the plan's task n is written TASK_LABELS[n - 1]
+TASK_LABELS = ("（一）", "（二）", "（三）", "（四）", "（五）", "（六）")
 # right_type
 MINING, EXPLORATION = "采矿权", "探矿权"
 # mineral_class
@@ -29,6 +31,7 @@ EXPLORATION_SHORT = "勘查程度不足"
 
 #: Enumeration name → the values of it that code relies on.
 RELIED_ON: Mapping[str, tuple[str, ...]] = {
+    "task": TASK_LABELS,
     "right_type": (MINING, EXPLORATION),
     "mineral_class": (COAL, NON_COAL),
     "yes_no": (YES, NO),
@@ -37,8 +40,8 @@ RELIED_ON: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def check_vocabulary(values: Mapping[str, Sequence[str]], source: str = "schemas/enums.toml") -> None:
-    """Refuse enumeration data that lacks a value kq's rules rely on."""
+def check_vocabulary(values: Mapping[str, Sequence[str]], source: str) -> None:
+    """Refuse enumeration data (read from ``source``) that lacks a value kq's rules rely on."""
     for name, needed in RELIED_ON.items():
         have = values.get(name, ())
         lost = [value for value in needed if value not in have]

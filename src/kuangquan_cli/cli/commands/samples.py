@@ -18,7 +18,7 @@ if TYPE_CHECKING:
               show_default=True, help="输出目录")
 def samples(seed: int | None, out_dir: Path) -> None:
     """生成全区 12 个盟市两周（2022 年第 37、38 周）的样例台账和问题样例。"""
-    from kuangquan_cli.samples.generate import DEFAULT_SEED, FLAWED_DIR, write_samples
+    from kuangquan_cli.samples import DEFAULT_SEED, FLAWED_DIR, write_samples
 
     written = write_samples(out_dir, DEFAULT_SEED if seed is None else seed)
     for week, paths in written.ledgers.items():

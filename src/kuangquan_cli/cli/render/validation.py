@@ -12,6 +12,7 @@ from kuangquan_cli.checking.reconcile import ReconRow
 from kuangquan_cli.checking.validate import FileResult, ValidationReport
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import field_by_name, fields
+from kuangquan_cli.reference.vocabulary import CANNOT_RESUME
 
 _SEVERITY = {"error": ("错误", "bold red"), "warning": ("警告", "yellow")}
 
@@ -54,7 +55,7 @@ def render_reconciliation(console: Console, rows: list[ReconRow], plan: Plan) ->
     for header in ("任务", "原因", "方案", "台账", "差额"):
         table.add_column(header, justify="right" if header in ("方案", "台账", "差额") else "left")
     for row in rows:
-        task = plan.task(row.task).label if row.task else "不具备条件"
+        task = plan.task(row.task).label if row.task else CANNOT_RESUME
         style = "bold" if row.reason is None else None
         diff = Text(f"{row.diff:+d}", style="red" if row.diff else "green")
         table.add_row(task, row.reason or "合计", str(row.plan), str(row.ledger), diff, style=style)
