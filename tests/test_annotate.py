@@ -9,13 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import AS_OF
 from kuangquan_cli.checking.validate import FileResult, validate_file
 from kuangquan_cli.outputs.annotate import FILL, SUMMARY_SHEET, annotate, annotated_path
 from kuangquan_cli.reference.tables import fields
-from ledger_factory import credit_code, row, write_ledger
-from office import convert, needs_soffice
-from test_cli_validate import kq
+from support import AS_OF, convert, credit_code, kq, needs_soffice, row, write_ledger
 
 FOREIGN_LICENCE = "C1101002009051120016226"  # issued outside Inner Mongolia: a warning
 ALL_FIELDS = [f.name for f in fields()]

@@ -36,7 +36,6 @@ import pytest
 from openpyxl.styles import PatternFill
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from conftest import AS_OF
 from kuangquan_cli.checking.catalogue import CATALOGUE
 from kuangquan_cli.checking.validate import FileResult, validate_file, validate_files
 from kuangquan_cli.cli.app import main
@@ -44,7 +43,7 @@ from kuangquan_cli.errors import KqError, UnreadableFile
 from kuangquan_cli.reading.limits import Limits
 from kuangquan_cli.reading.workbook import read_sheets
 from kuangquan_cli.reference.tables import fields
-from ledger_factory import HEADERS, row, write_ledger
+from support import AS_OF, HEADERS, row, write_ledger
 
 ROWS = [row(seq=n, licence_no=f"C150200200905112001622{n}") for n in (6, 7, 8)]
 NAMES = [f.name for f in fields()]

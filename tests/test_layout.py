@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import codecs
 
-from conftest import AS_OF
 from kuangquan_cli.checking.validate import validate_file
 from kuangquan_cli.reading.workbook import read_sheets
-from ledger_factory import credit_code, row
+from support import AS_OF, credit_code, row, write_ledger
 
 # Columns in another order, headers with line breaks, hints and aliases, plus an unknown column.
 ORDER = ["seq", "licence_no", "city", "county", "right_type", "mineral_class", "mineral", "right_name",
@@ -71,8 +70,6 @@ def test_phantom_rows_of_formatting_are_ignored(tmp_path, plan):
     import openpyxl
     from openpyxl.styles import PatternFill
 
-    from ledger_factory import write_ledger
-
     path = write_ledger(tmp_path / "包头市.xlsx", [row()])
     book = openpyxl.load_workbook(path)
     book.active["B60000"].fill = PatternFill("solid", fgColor="FFFF00")
@@ -129,8 +126,6 @@ def test_csv_in_utf8_bom_gbk_and_utf16(tmp_path, plan):
 
 def test_a_visible_ledger_wins_over_a_hidden_copy_with_the_same_header(tmp_path, plan):
     import openpyxl
-
-    from ledger_factory import write_ledger
 
     path = write_ledger(tmp_path / "包头市.xlsx", [row(credit_code="91150602MA0MYGRT5X")])
     book = openpyxl.load_workbook(path)

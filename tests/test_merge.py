@@ -13,36 +13,21 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import AS_OF
-from inbox_factory import city_rows, licence, write_city, write_inbox
 from kuangquan_cli.checking.reconcile import reconcile
 from kuangquan_cli.checking.validate import validate_file
-from kuangquan_cli.cli.app import cli
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.jobs import merge_and_store
 from kuangquan_cli.merging.merge import merge_inbox, resolve_week
 from kuangquan_cli.outputs.merged_workbook import write_merged_workbook
 from kuangquan_cli.reference.tables import divisions
-from ledger_factory import row
+from support import AS_OF, city_rows, invoke, licence, row, sheet, write_city, write_inbox
 
 CITIES = divisions().cities
 SHEETS = ["汇总台账", "待核实", "分类统计", "盟市统计", "部门手续清单", "问题清单", "报送情况"]
 SAMPLE_W37 = Path(__file__).parents[1] / "sample_ledgers" / "2022-W37"
-
-
-def sheet(path: Path, title: str) -> list[dict[str, Any]]:
-    """A sheet of the written workbook as header → value dicts."""
-    ws = openpyxl.load_workbook(path)[title]
-    lines = list(ws.iter_rows(values_only=True))
-    return [dict(zip(lines[0], values, strict=True)) for values in lines[1:]]
-
-
-def run(*args: str):
-    return CliRunner(env={"COLUMNS": "200"}).invoke(cli, list(args), catch_exceptions=False)
 
 
 @pytest.fixture
@@ -187,7 +172,7 @@ def test_messy_inbox_is_reported_and_every_readable_row_kept(messy, tmp_path, pl
 
 
 def test_messy_inbox_in_the_terminal(messy, tmp_path):
-    result = run("merge", str(messy), "--out", str(tmp_path / "汇总.xlsx"), "--db", str(tmp_path / "kq.db"))
+    result = invoke("merge", str(messy), "--out", str(tmp_path / "汇总.xlsx"), "--db", str(tmp_path / "kq.db"))
     assert result.exit_code == 1
     text = result.output
     assert "未报送：阿拉善盟" in text and "重复报送：乌海市" in text and "乌海市（更正）.xlsx" in text
@@ -199,7 +184,7 @@ def test_messy_inbox_in_the_terminal(messy, tmp_path):
 
 def test_json_output_equals_the_library_result(messy, tmp_path, plan):
     out, db = tmp_path / "汇总.xlsx", tmp_path / "kq.db"
-    result = run("merge", str(messy), "--format", "json", "--out", str(out), "--db", str(db))
+    result = invoke("merge", str(messy), "--format", "json", "--out", str(out), "--db", str(db))
     assert result.exit_code == 1
     expected = merge_and_store(messy, plan, 2022, 38, out=out, db=db).to_dict()
     assert json.loads(result.output) == expected
@@ -209,7 +194,7 @@ def test_json_output_equals_the_library_result(messy, tmp_path, plan):
 def test_default_outputs_and_kq_db_from_the_environment(region, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("KQ_DB", str(tmp_path / "env.db"))
-    result = run("merge", str(region), "--format", "json")
+    result = invoke("merge", str(region), "--format", "json")
     assert result.exit_code == 0
     outputs = json.loads(result.output)["outputs"]
     assert outputs == {"workbook": os.path.join("out", "汇总台账_2022-W38.xlsx"), "db": str(tmp_path / "env.db")}
@@ -219,7 +204,7 @@ def test_default_outputs_and_kq_db_from_the_environment(region, tmp_path, monkey
 def test_kq_outputs_written_into_the_inbox_are_not_merged(region, plan):
     out = region / "汇总台账_2022-W38.xlsx"
     write_merged_workbook(merge_inbox(region, plan, 2022, 38), plan, out)
-    assert run("validate", str(region / "包头市.xlsx"), "--annotate").exit_code == 0
+    assert invoke("validate", str(region / "包头市.xlsx"), "--annotate").exit_code == 0
     again = merge_inbox(region, plan, 2022, 38)
     names = [s.file for s in again.sources] + again.ignored
     assert out.name not in names and "包头市.校验.xlsx" not in names and again.rows_in == 60

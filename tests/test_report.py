@@ -6,22 +6,19 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import openpyxl
 import pytest
 
-from inbox_factory import city_rows, write_city
 from kuangquan_cli.jobs import merge_and_store
 from kuangquan_cli.merging.store import Store
 from kuangquan_cli.reference.plan import load_plan
 from kuangquan_cli.report.data import OVERDUE_LISTED, ReportData, assemble, build_report
 from kuangquan_cli.report.render import render_report, write_report
 from kuangquan_cli.samples.generate import LATE_CITY, STALLED_CITIES
+from support import city_rows, kq, sheet, write_city
 
 SAMPLES = Path(__file__).parents[1] / "sample_ledgers"
 HOSTILE = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
@@ -50,16 +47,6 @@ def region(tmp_path_factory) -> Region:
     html = tmp / "通报.html"
     html.write_text(render_report(w38, "html"), encoding="utf-8")
     return Region(db, workbooks, w37, w38, html)
-
-
-def sheet(path: Path, title: str) -> list[dict[str, Any]]:
-    """A sheet of the merged workbook as header → value dicts (read-only mode drops trailing blanks)."""
-    header, *lines = openpyxl.load_workbook(path, read_only=True)[title].iter_rows(values_only=True)
-    return [dict(zip(header, values + (None,) * (len(header) - len(values)), strict=True)) for values in lines]
-
-
-def kq(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kuangquan_cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
 # ---- what the report says about the sample region ----------------------------------------------

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from ledger_factory import credit_code, row
+from support import credit_code, row
 
 LETTER = {name: chr(65 + i) for i, name in enumerate(row())}  # the factory writes every field in order
 DATA_ROW = 4  # title row, 填报单位 line, header, then data

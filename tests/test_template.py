@@ -7,12 +7,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from conftest import AS_OF
 from kuangquan_cli.checking.reconcile import reconcile
 from kuangquan_cli.checking.validate import validate_file
-from kuangquan_cli.cli.app import cli
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.outputs.template import (
     FIRST_DATA_ROW,
@@ -24,9 +21,7 @@ from kuangquan_cli.outputs.template import (
     write_template,
 )
 from kuangquan_cli.reference.tables import divisions, enumerations, fields
-from ledger_factory import row
-from office import convert, needs_soffice
-from test_cli_validate import kq
+from support import AS_OF, convert, invoke, kq, needs_soffice, row
 
 CITY = "包头市"
 
@@ -156,7 +151,7 @@ def test_refuses_to_overwrite_unless_forced(tmp_path, plan):
 
 def test_cli_names_the_file_after_the_city_and_rejects_unknown_cities(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["template", "--city", "包头"], catch_exceptions=False)
+    result = invoke("template", "--city", "包头")
     assert result.exit_code == 0 and (tmp_path / "包头市台账模板.xlsx").exists()
     again = kq("template", "--city", "包头", "--out", str(tmp_path))
     assert again.returncode == 2 and again.stderr.startswith("错误：输出文件已存在")
