@@ -137,7 +137,8 @@ def test_csv_input_gives_an_xlsx_with_formula_looking_text_kept_as_text(tmp_path
     ledger = book.worksheets[1]
     bad = next(f for f in result.findings if f.code == "credit_code.check")
     assert bad.message in ledger[bad.cell].comment.text
-    assert next(r for r in summary_rows(book) if r["代码"] == "credit_code.check")["link"].location == f"'{ledger.title}'!{bad.cell}"
+    listed = next(r for r in summary_rows(book) if r["代码"] == "credit_code.check")
+    assert listed["link"].location == f"'{ledger.title}'!{bad.cell}"
     note = ledger.cell(2, len(fields()))
     assert note.value.startswith("=HYPERLINK") and note.data_type == "s"
     assert "重建" in book[SUMMARY_SHEET]["A3"].value
@@ -178,7 +179,8 @@ def test_cli_refuses_to_overwrite_without_force(tmp_path):
     assert first.returncode == 1 and (tmp_path / "包头市台账.校验.xlsx").exists()
     second = kq("validate", str(path), "--annotate")
     assert second.returncode == 2
-    assert second.stderr.startswith("错误：输出文件已存在") and "--force" in second.stderr and "Traceback" not in second.stderr
+    assert second.stderr.startswith("错误：输出文件已存在") and "--force" in second.stderr
+    assert "Traceback" not in second.stderr
     assert kq("validate", str(path), "--annotate", "--force").returncode == 1
 
 

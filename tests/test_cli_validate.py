@@ -18,7 +18,8 @@ from support import AS_OF, invoke, kq, row, write_ledger
 
 
 def test_json_equals_the_library_result(tmp_path, plan):
-    path = write_ledger(tmp_path / "包头市台账.xlsx", [row(), row(seq=2, licence_no="C1502002009051120016227", credit_code="91150602MA0MYGRT5X")])
+    second = row(seq=2, licence_no="C1502002009051120016227", credit_code="91150602MA0MYGRT5X")
+    path = write_ledger(tmp_path / "包头市台账.xlsx", [row(), second])
     result = invoke("validate", str(path), "--format", "json", "--week", "38")
     assert result.exit_code == 1
     expected = validate_files([path], plan, AS_OF).to_dict()
@@ -131,9 +132,11 @@ def test_every_help_page_is_chinese_and_lined_up(command):
     column as the terminal shows it (a Chinese placeholder is two columns a character)."""
     text = CliRunner().invoke(cli, [*filter(None, [command]), "--help"], terminal_width=200).output
     assert text.startswith("用法：") and "选项：" in text
-    assert not re.search(r"\b(OPTIONS|COMMAND|ARGS|TEXT|INTEGER|FLOAT|FILE|DIRECTORY|PATH|RANGE|default|required)\b", text)
+    placeholders = r"\b(OPTIONS|COMMAND|ARGS|TEXT|INTEGER|FLOAT|FILE|DIRECTORY|PATH|RANGE|default|required)\b"
+    assert not re.search(placeholders, text)
     options = [line for line in text.splitlines() if line.startswith("  -")]
-    starts = {_display_width(re.match(r"\s*\S.*?\s{2,}", line)[0]) for line in options if re.search(r"\S\s{2,}\S", line)}
+    described = [line for line in options if re.search(r"\S\s{2,}\S", line)]
+    starts = {_display_width(re.match(r"\s*\S.*?\s{2,}", line)[0]) for line in described}
     assert len(starts) == 1, text
 
 

@@ -73,7 +73,8 @@ def test_city_and_department_sheets(region, tmp_path, plan):
     procedures = sheet(out, "部门手续清单")
     # each 盟市: the task-(四) row in progress lacks two procedures, one coal row lacks one
     assert len(procedures) == 12 * 3
-    assert Counter(p["部门"] for p in procedures) == {"自治区应急管理厅": 12, "自治区自然资源厅": 12, "自治区能源局": 12}
+    assert Counter(p["部门"] for p in procedures) == {
+        "自治区应急管理厅": 12, "自治区自然资源厅": 12, "自治区能源局": 12}
     coal = [p for p in procedures if p["部门"] == "自治区能源局"]
     assert {p["手续"] for p in coal} == {"安全生产许可证"} and {p["任务类别"] for p in coal} == {"（一）"}
     assert all(p["进展状态"] != "已完成" for p in procedures)

@@ -131,7 +131,8 @@ def test_the_region_rate_change_compares_the_same_cities(region):
     assert overall.compared_cities == 11
     assert overall.rate_change == pytest.approx(rate(w38.rows, both) - rate(w37.rows, both))
     assert overall.rate_change != pytest.approx(overall.rate - region.w37.overall.rate)
-    assert f"完成率较上周{overall.rate_change * 100:+.1f}个百分点（按两周均纳入汇总的11个盟市比较）" in region.html.read_text(encoding="utf-8")
+    said = f"完成率较上周{overall.rate_change * 100:+.1f}个百分点（按两周均纳入汇总的11个盟市比较）"
+    assert said in region.html.read_text(encoding="utf-8")
 
     same = assemble(w38, w38, load_plan(), [])
     assert (same.overall.rate_change, same.overall.compared_cities) == (0.0, None)
@@ -177,7 +178,8 @@ def test_html_is_self_contained_printable_and_phone_friendly(region):
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert "@page { size: A4;" in html and "break-before: page" in html and "overflow-x: auto" in html
     assert "Noto Sans CJK SC" in html
-    assert "<script" not in html and not re.search(r"(src|href)=|url\(|@import|https?://(?!www\.w3\.org/2000/svg)", html)
+    assert "<script" not in html
+    assert not re.search(r"(src|href)=|url\(|@import|https?://(?!www\.w3\.org/2000/svg)", html)
     positions = [html.index(f"<h2>{s}") for s in SECTIONS]
     assert positions == sorted(positions)
     assert html.index(region.w38.title) < positions[0] and region.w38.period in html
@@ -214,7 +216,7 @@ def hostile(tmp_path_factory) -> Path:
     rows = city_rows("包头市", 70, 0)
     for row in rows:
         row["deadline"] = "2022-09-10"
-    for row, name in zip(rows, HOSTILE):  # the first two rights
+    for row, name in zip(rows, HOSTILE, strict=False):  # the first two rights
         row.update(right_name=name, deadline="2022-08-01")
     write_city(inbox, "包头市", rows)
     bad = city_rows("乌海市", 2, 500)
@@ -289,7 +291,8 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", header[16:24])
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="未安装 chromium（Debian：apt-get install chromium），跳过浏览器中的通报检查")
+@pytest.mark.skipif(CHROMIUM is None,
+                    reason="未安装 chromium（Debian：apt-get install chromium），跳过浏览器中的通报检查")
 def test_report_in_a_real_browser(region, tmp_path):
     url = region.html.as_uri()
     loaded = chromium(tmp_path / "profile", "--enable-logging=stderr", "--v=0", "--dump-dom", url)

@@ -53,7 +53,8 @@ def test_a_saved_week_reads_back_whole(inbox, tmp_path, plan):
 
     files = {f["file"]: f for f in snap.files}
     digest = hashlib.sha256((inbox / "赤峰市.xlsx").read_bytes()).hexdigest()
-    assert files["赤峰市.xlsx"]["sha256"] == digest and files["赤峰市.xlsx"]["size"] == (inbox / "赤峰市.xlsx").stat().st_size
+    assert files["赤峰市.xlsx"]["sha256"] == digest
+    assert files["赤峰市.xlsx"]["size"] == (inbox / "赤峰市.xlsx").stat().st_size
     found = Counter((f["file"], f["code"]) for f in snap.findings)
     assert found == {("赤峰市.xlsx", "phone.shape"): 1, (None, "merge.missing_city"): 9}  # the 9 盟市 not sent
     assert snap.reconciliation == [r.to_dict() for r in result.reconciliation]

@@ -46,7 +46,8 @@ def fill(template: Path, path: Path, rows: list[dict]) -> Path:
     for offset, values in enumerate(rows):
         for f in fields():
             value = values[f.name]
-            ws.cell(FIRST_DATA_ROW + offset, f.letter_index + 1, date.fromisoformat(value) if f.kind == "date" and value else value)
+            typed = date.fromisoformat(value) if f.kind == "date" and value else value
+            ws.cell(FIRST_DATA_ROW + offset, f.letter_index + 1, typed)
     book.save(path)
     return path
 
@@ -119,7 +120,8 @@ def test_headers_notes_formats_and_frozen_header(template, plan):
     for f in fields():
         head = ws.cell(FIRST_DATA_ROW - 1, f.letter_index + 1)
         assert head.font.bold and head.alignment.wrap_text and head.fill.fill_type == "solid"
-        assert f.hint in head.comment.text and {"yes": "必填", "no": "选填"}.get(f.required, "条件必填") in head.comment.text
+        required = {"yes": "必填", "no": "选填"}.get(f.required, "条件必填")
+        assert f.hint in head.comment.text and required in head.comment.text
         if f.kind == "list":
             assert all(v in head.comment.text for v in enumerations()[f.enum].values)
         for data_row in (FIRST_DATA_ROW, LAST_DATA_ROW):
