@@ -193,6 +193,7 @@ def test_cli_refuses_two_inputs_that_would_share_one_output(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_libreoffice_opens_the_annotated_copy_and_keeps_notes_and_links(flawed, tmp_path):
     out = annotate(flawed)

@@ -252,6 +252,7 @@ def inboxes(draw: st.DrawFn) -> list[tuple[str, list[dict[str, Any]]] | None]:
     return files
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inboxes())
 def test_property_every_row_lands_in_the_workbook_exactly_once(plan, spec):

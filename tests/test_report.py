@@ -254,6 +254,7 @@ def test_a_failing_ledger_and_overdue_rights_are_named(hostile):
 # ---- the command --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_command_writes_the_default_file_and_says_where(region, tmp_path):
     done = kq("report", "--week", "38", "--db", str(region.db), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -293,6 +294,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 @pytest.mark.skipif(CHROMIUM is None,
                     reason="未安装 chromium（Debian：apt-get install chromium），跳过浏览器中的通报检查")
+@pytest.mark.slow
 def test_report_in_a_real_browser(region, tmp_path):
     url = region.html.as_uri()
     loaded = chromium(tmp_path / "profile", "--enable-logging=stderr", "--v=0", "--dump-dom", url)

@@ -49,6 +49,7 @@ def _statuses(report: ValidationReport) -> Counter[str]:
     return Counter(rec.model.status for f in report.files for rec in f.records)
 
 
+@pytest.mark.slow
 def test_w37_covers_the_region_and_reconciles_exactly_with_the_plan(generated_samples, plan):
     out = generated_samples.out
     report = _validate(out, FIRST_WEEK, plan, W37_SUNDAY)
@@ -65,6 +66,7 @@ def test_w37_covers_the_region_and_reconciles_exactly_with_the_plan(generated_sa
     assert ledger[None, plan.cannot_resume_reason] == plan.cannot_resume == 166
 
 
+@pytest.mark.slow
 def test_w38_is_one_week_of_progress_with_a_late_and_two_stalled_cities(generated_samples, region, plan):
     out = generated_samples.out
     w37 = _validate(out, FIRST_WEEK, plan, W37_SUNDAY)
@@ -93,6 +95,7 @@ def test_w38_done_dates_fall_inside_w38_and_fewer_procedures_are_pending(region)
     assert shed and all(set(r["missing"]) < set(before[r["licence_no"]]["missing"]) for r in shed)
 
 
+@pytest.mark.slow
 def test_kq_samples_says_what_it_wrote_and_stays_out_of_help(generated_samples):
     out = generated_samples.out
     assert generated_samples.output.splitlines() == [
@@ -103,6 +106,7 @@ def test_kq_samples_says_what_it_wrote_and_stays_out_of_help(generated_samples):
     assert "samples" not in invoke("--help").output
 
 
+@pytest.mark.slow
 def test_a_ledger_written_again_has_the_same_bytes(generated_samples, region, tmp_path):
     """Equal content gives equal bytes (no clock in the zip): the committed samples compare byte for byte."""
     book = min(region.weeks[SECOND_WEEK].values(), key=lambda b: len(b.rows))
@@ -110,6 +114,7 @@ def test_a_ledger_written_again_has_the_same_bytes(generated_samples, region, tm
     assert again.read_bytes() == ledger_path(generated_samples.out, SECOND_WEEK, book.city).read_bytes()
 
 
+@pytest.mark.slow
 def test_committed_samples_equal_a_fresh_generation(generated_samples):
     """Bytes where possible; cell values where another openpyxl version packs the zip differently."""
     out = generated_samples.out
@@ -132,6 +137,7 @@ def _flaw_expectations(readme: str) -> dict[str, set[str]]:
     return expected
 
 
+@pytest.mark.slow
 def test_each_flawed_sample_produces_exactly_the_codes_its_readme_promises(generated_samples, plan):
     flawed = generated_samples.out / FLAWED_DIR
     expected = _flaw_expectations((flawed / "README.md").read_text(encoding="utf-8"))
@@ -144,6 +150,7 @@ def test_each_flawed_sample_produces_exactly_the_codes_its_readme_promises(gener
         assert report.files[0].city == name.split("_")[0]
 
 
+@pytest.mark.slow
 def test_the_csv_sample_is_gbk_as_wps_saves_it(generated_samples):
     csv_file = next((generated_samples.out / FLAWED_DIR).glob("*.csv"))
     with pytest.raises(UnicodeDecodeError):

@@ -161,6 +161,7 @@ def test_cli_names_the_file_after_the_city_and_rejects_unknown_cities(tmp_path, 
     assert unknown.returncode == 2 and "不是盟市名称" in unknown.stderr
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_libreoffice_opens_it_and_computes_the_statistics_kq_would(template, tmp_path, plan):
     filled = fill(template, tmp_path / "包头市台账.xlsx", valid_rows())
