@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install bench clean
+.PHONY: demo test test-fast lint install bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# everything but the tests marked slow (LibreOffice, Chromium, writing the sample region, long property runs)
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # ruff (pyflakes, imports, bugbear, line length), mypy on src/, and the layer contract in pyproject.toml
 lint: $(LINT_STAMP)

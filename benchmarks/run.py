@@ -35,7 +35,8 @@ from benchmarks.ledgers import WEEK, inbox, ledger
 SIZES = (300, 3_000, 30_000, 300_000)
 QUICK_SIZES = (300, 3_000)
 RESULTS = Path(__file__).resolve().parent / "results.md"
-FLOOR = "import sys; from python_calamine import CalamineWorkbook; CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()"
+FLOOR = ("import sys; from python_calamine import CalamineWorkbook; "
+         "CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()")
 #: 300,000 rows are past kq's reading limits by design (the largest real ledger is ~500 rows).
 LIMITS = {"KQ_MAX_FILE_MB": "1000", "KQ_MAX_UNZIPPED_MB": "4000", "KQ_MAX_CELLS": "50000000"}
 LIBRARIES = ("kuangquan-cli", "python-calamine", "click", "rich", "pydantic", "openpyxl", "pandas", "jinja2")

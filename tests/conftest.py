@@ -1,19 +1,16 @@
+"""The fixtures the tests share; helpers live in ``support``."""
+
 from __future__ import annotations
 
-import sys
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from kuangquan_cli.checking.validate import FileResult, validate_file  # noqa: E402
-from kuangquan_cli.reference.plan import Plan, load_plan  # noqa: E402
-from ledger_factory import write_ledger  # noqa: E402
-
-AS_OF = date(2022, 9, 25)  # Sunday of 2022-W38
+from kuangquan_cli.checking.validate import FileResult, validate_file
+from kuangquan_cli.reference.plan import Plan, load_plan
+from support import AS_OF, GeneratedSamples, invoke, write_ledger
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +19,7 @@ def plan() -> Plan:
 
 
 @pytest.fixture
-def check(tmp_path: Path, plan: Plan):
+def check(tmp_path: Path, plan: Plan) -> Callable[..., FileResult]:
     """Write the given rows as a ledger and validate it."""
 
     def run(*rows: dict[str, Any], **layout: Any) -> FileResult:
@@ -30,3 +27,12 @@ def check(tmp_path: Path, plan: Plan):
         return validate_file(path, plan, AS_OF)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def generated_samples(tmp_path_factory: pytest.TempPathFactory) -> GeneratedSamples:
+    """``kq samples`` run once a session: writing the region's 23 ledgers takes about ten seconds."""
+    out = tmp_path_factory.mktemp("samples")
+    result = invoke("samples", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    return GeneratedSamples(out, result.output)

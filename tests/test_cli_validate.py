@@ -12,24 +12,15 @@ import unicodedata
 import pytest
 from click.testing import CliRunner
 
-from conftest import AS_OF
 from kuangquan_cli.checking.validate import validate_files
 from kuangquan_cli.cli.app import cli
-from ledger_factory import row, write_ledger
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def kq(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real entry point, as a user would, to see exactly what reaches the terminal."""
-    return subprocess.run([sys.executable, "-m", "kuangquan_cli", *args], capture_output=True, text=True)
+from support import AS_OF, invoke, kq, row, write_ledger
 
 
 def test_json_equals_the_library_result(tmp_path, plan):
-    path = write_ledger(tmp_path / "包头市台账.xlsx", [row(), row(seq=2, licence_no="C1502002009051120016227", credit_code="91150602MA0MYGRT5X")])
-    result = run("validate", str(path), "--format", "json", "--week", "38")
+    second = row(seq=2, licence_no="C1502002009051120016227", credit_code="91150602MA0MYGRT5X")
+    path = write_ledger(tmp_path / "包头市台账.xlsx", [row(), second])
+    result = invoke("validate", str(path), "--format", "json", "--week", "38")
     assert result.exit_code == 1
     expected = validate_files([path], plan, AS_OF).to_dict()
     assert json.loads(result.output) == json.loads(json.dumps(expected, ensure_ascii=False, default=str))
@@ -44,15 +35,15 @@ def test_json_equals_the_library_result(tmp_path, plan):
 
 def test_clean_file_exits_0_and_warnings_fail_only_when_strict(tmp_path):
     clean = write_ledger(tmp_path / "a.xlsx", [row()])
-    assert run("validate", str(clean)).exit_code == 0
+    assert invoke("validate", str(clean)).exit_code == 0
     warned = write_ledger(tmp_path / "b.xlsx", [row(deadline="2023-06-30")])
-    assert run("validate", str(warned)).exit_code == 0
-    assert run("validate", str(warned), "--strict").exit_code == 1
+    assert invoke("validate", str(warned)).exit_code == 0
+    assert invoke("validate", str(warned), "--strict").exit_code == 1
 
 
 def test_text_output_names_file_cell_and_code(tmp_path):
     path = write_ledger(tmp_path / "包头市台账.xlsx", [row(credit_code="91150602MA0MYGRT5X")])
-    out = run("validate", str(path)).output
+    out = invoke("validate", str(path)).output
     assert "包头市台账.xlsx" in out and "J4" in out and "credit_code.check" in out and "最后一位应为 8" in out
 
 
@@ -70,7 +61,7 @@ def test_unreadable_file_among_others_is_a_finding(tmp_path):
     bad = tmp_path / "坏文件.xlsx"
     bad.write_bytes(b"")
     good = write_ledger(tmp_path / "好.xlsx", [row()])
-    result = run("validate", str(bad), str(good), "--format", "json")
+    result = invoke("validate", str(bad), str(good), "--format", "json")
     assert result.exit_code == 1
     files = json.loads(result.output)["files"]
     assert files[0]["findings"][0]["code"] == "file.unreadable" and files[0]["findings"][0]["row"] is None
@@ -84,8 +75,8 @@ def test_bad_option_exits_2_in_chinese():
 
 def test_sheet_option_picks_the_sheet(tmp_path):
     path = write_ledger(tmp_path / "a.xlsx", [row()], extra_sheets=["说明"])
-    assert run("validate", str(path), "--sheet", "台账").exit_code == 0
-    missing = run("validate", str(path), "--sheet", "不存在", "--format", "json")
+    assert invoke("validate", str(path), "--sheet", "台账").exit_code == 0
+    missing = invoke("validate", str(path), "--sheet", "不存在", "--format", "json")
     assert json.loads(missing.output)["files"][0]["findings"][0]["code"] == "header.not_found"
 
 
@@ -101,9 +92,9 @@ def test_bad_plan_file_exits_2(tmp_path):
 
 
 def test_schema_prints_fields_and_json_schema():
-    table = run("schema")
+    table = invoke("schema")
     assert table.exit_code == 0 and "credit_code" in table.output and "许可证号" in table.output
-    schema = json.loads(run("schema", "--json").output)
+    schema = json.loads(invoke("schema", "--json").output)
     assert "licence_no" in schema["properties"]
     assert "开采条件限制" in json.dumps(schema, ensure_ascii=False)
 
@@ -121,8 +112,8 @@ def test_merge_applies_the_limits_to_every_file(tmp_path):
     inbox = tmp_path / "2022-W38"
     inbox.mkdir()
     write_ledger(inbox / "包头市.xlsx", [row()])
-    result = run("merge", str(inbox), "--max-cells", "10", "--format", "json",
-                 "--db", str(tmp_path / "kq.db"), "--out", str(tmp_path / "汇总.xlsx"))
+    result = invoke("merge", str(inbox), "--max-cells", "10", "--format", "json",
+                    "--db", str(tmp_path / "kq.db"), "--out", str(tmp_path / "汇总.xlsx"))
     [entry] = json.loads(result.output)["files"]
     assert entry["status"] == "rejected" and "上限" in entry["reason"]
 
@@ -141,9 +132,11 @@ def test_every_help_page_is_chinese_and_lined_up(command):
     column as the terminal shows it (a Chinese placeholder is two columns a character)."""
     text = CliRunner().invoke(cli, [*filter(None, [command]), "--help"], terminal_width=200).output
     assert text.startswith("用法：") and "选项：" in text
-    assert not re.search(r"\b(OPTIONS|COMMAND|ARGS|TEXT|INTEGER|FLOAT|FILE|DIRECTORY|PATH|RANGE|default|required)\b", text)
+    placeholders = r"\b(OPTIONS|COMMAND|ARGS|TEXT|INTEGER|FLOAT|FILE|DIRECTORY|PATH|RANGE|default|required)\b"
+    assert not re.search(placeholders, text)
     options = [line for line in text.splitlines() if line.startswith("  -")]
-    starts = {_display_width(re.match(r"\s*\S.*?\s{2,}", line)[0]) for line in options if re.search(r"\S\s{2,}\S", line)}
+    described = [line for line in options if re.search(r"\S\s{2,}\S", line)]
+    starts = {_display_width(re.match(r"\s*\S.*?\s{2,}", line)[0]) for line in described}
     assert len(starts) == 1, text
 
 

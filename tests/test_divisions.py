@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kuangquan_cli.reference.tables import city_named_in, divisions
-from ledger_factory import row
+from support import row
 
 
 def test_wushi_may_mean_either_city_and_names_no_file():

@@ -36,7 +36,6 @@ import pytest
 from openpyxl.styles import PatternFill
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from conftest import AS_OF
 from kuangquan_cli.checking.catalogue import CATALOGUE
 from kuangquan_cli.checking.validate import FileResult, validate_file, validate_files
 from kuangquan_cli.cli.app import main
@@ -44,7 +43,7 @@ from kuangquan_cli.errors import KqError, UnreadableFile
 from kuangquan_cli.reading.limits import Limits
 from kuangquan_cli.reading.workbook import read_sheets
 from kuangquan_cli.reference.tables import fields
-from ledger_factory import HEADERS, row, write_ledger
+from support import AS_OF, HEADERS, row, write_ledger
 
 ROWS = [row(seq=n, licence_no=f"C150200200905112001622{n}") for n in (6, 7, 8)]
 NAMES = [f.name for f in fields()]
@@ -160,7 +159,8 @@ def shared_strings_claiming(count: int) -> bytes:
                                 b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
         if name == "xl/_rels/workbook.xml.rels":
             return part.replace(b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/'
-                                b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+                                b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                b'</Relationships>')
         return part
     return rezip(ledger_bytes(), change, {"xl/sharedStrings.xml": sst})
 
@@ -270,7 +270,7 @@ def formatted_to_the_last_row(book: Any) -> None:
 
 def only_formulas(book: Any) -> None:
     ws = book.create_sheet("公式")
-    for r in range(1, 5):
+    for _ in range(4):
         ws.append([f"=ROW()*{c}" for c in range(1, 6)])
     book.remove(book["台账"])
 
@@ -296,7 +296,8 @@ def all_in_baotou(result: FileResult) -> None:
 
 
 def dates_read_in_1904(result: FileResult) -> None:
-    assert {(r.model.valid_from, r.model.deadline) for r in result.records} == {(dt.date(2019, 1, 1), dt.date(2022, 12, 31))}
+    dates = {(r.model.valid_from, r.model.deadline) for r in result.records}
+    assert dates == {(dt.date(2019, 1, 1), dt.date(2022, 12, 31))}
 
 
 def licences_kept(result: FileResult) -> None:
@@ -453,7 +454,8 @@ def python_child(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProces
 def corpus_run(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     before = sha256_of(corpus)
     files = [str(corpus / name) for name in CORPUS]
-    proc, peak, elapsed = kq_child(["validate", *files, "--format", "json", "--week", "38"], tmp_path_factory.mktemp("run"))
+    proc, peak, elapsed = kq_child(["validate", *files, "--format", "json", "--week", "38"],
+                                   tmp_path_factory.mktemp("run"))
     return {"proc": proc, "peak_mb": peak, "seconds": elapsed, "before": before, "after": sha256_of(corpus)}
 
 
@@ -511,7 +513,8 @@ def test_kq_merge_answers_every_file_of_the_corpus(corpus, tmp_path):
 
 
 @pytest.mark.parametrize(("record", "patch", "code"), [
-    (0x0200, lambda stream, at: struct.pack_into("<II", stream, at + 4, 100, 5), "file.unreadable"),  # DIMENSIONS reversed
+    # DIMENSIONS with its rows reversed
+    (0x0200, lambda stream, at: struct.pack_into("<II", stream, at + 4, 100, 5), "file.unreadable"),
     (0x00FC, lambda stream, at: struct.pack_into("<I", stream, at + 8, 0x7FFFFFFF), "file.too_large"),  # SST count
 ], ids=["dimensions-reversed", "sst-count"])
 def test_xls_records_that_would_make_calamine_abort_are_refused(tmp_path, record, patch, code):

@@ -15,7 +15,8 @@ from kuangquan_cli.checking.identifiers import (
 )
 
 
-@pytest.mark.parametrize("code", ["91150781MA0RRY87XR", "91150602MA0MYGRT58", "91110000101623741K", "911101066976941872"])
+@pytest.mark.parametrize("code", ["91150781MA0RRY87XR", "91150602MA0MYGRT58", "91110000101623741K",
+                                  "911101066976941872"])
 def test_verified_credit_codes_pass(code):
     assert check_credit_code(code) == []
 
@@ -25,7 +26,8 @@ def test_failing_example_names_the_expected_character():
     assert found.code == "credit_code.check" and found.ctx["expected"] == "R"
 
 
-@given(st.text(alphabet=CREDIT_ALPHABET, min_size=17, max_size=17), st.integers(0, 17), st.sampled_from(CREDIT_ALPHABET))
+@given(st.text(alphabet=CREDIT_ALPHABET, min_size=17, max_size=17), st.integers(0, 17),
+       st.sampled_from(CREDIT_ALPHABET))
 def test_any_single_character_change_breaks_the_check(first17, position, replacement):
     code = first17 + credit_check_char(first17)
     changed = code[:position] + replacement + code[position + 1:]
@@ -65,12 +67,13 @@ def test_invalid_phones(phone):
     assert [p.code for p in check_phone(phone)] == ["phone.shape"]
 
 
-@given(st.text(alphabet=CREDIT_ALPHABET, min_size=17, max_size=17), st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=8, max_size=8))
+@given(st.text(alphabet=CREDIT_ALPHABET, min_size=17, max_size=17),
+       st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=8, max_size=8))
 def test_check_characters_are_the_weighted_sums_of_the_standards(first17, body8):
     """The fast base-34 / base-17 forms give the check characters of GB 32100 and GB 11714."""
     from kuangquan_cli.checking.identifiers import org_check_char
 
     total = sum(CREDIT_ALPHABET.index(c) * pow(3, i, 31) for i, c in enumerate(first17))
     assert credit_check_char(first17) == CREDIT_ALPHABET[(31 - total % 31) % 31]
-    remainder = 11 - sum(int(c, 36) * w for c, w in zip(body8, (3, 7, 9, 10, 5, 8, 4, 2))) % 11
+    remainder = 11 - sum(int(c, 36) * w for c, w in zip(body8, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
     assert org_check_char(body8) == {10: "X", 11: "0"}.get(remainder, str(remainder))

@@ -13,36 +13,21 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import AS_OF
-from inbox_factory import city_rows, licence, write_city, write_inbox
 from kuangquan_cli.checking.reconcile import reconcile
 from kuangquan_cli.checking.validate import validate_file
-from kuangquan_cli.cli.app import cli
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.jobs import merge_and_store
 from kuangquan_cli.merging.merge import merge_inbox, resolve_week
 from kuangquan_cli.outputs.merged_workbook import write_merged_workbook
 from kuangquan_cli.reference.tables import divisions
-from ledger_factory import row
+from support import AS_OF, city_rows, invoke, licence, row, sheet, write_city, write_inbox
 
 CITIES = divisions().cities
 SHEETS = ["汇总台账", "待核实", "分类统计", "盟市统计", "部门手续清单", "问题清单", "报送情况"]
 SAMPLE_W37 = Path(__file__).parents[1] / "sample_ledgers" / "2022-W37"
-
-
-def sheet(path: Path, title: str) -> list[dict[str, Any]]:
-    """A sheet of the written workbook as header → value dicts."""
-    ws = openpyxl.load_workbook(path)[title]
-    lines = list(ws.iter_rows(values_only=True))
-    return [dict(zip(lines[0], values, strict=True)) for values in lines[1:]]
-
-
-def run(*args: str):
-    return CliRunner(env={"COLUMNS": "200"}).invoke(cli, list(args), catch_exceptions=False)
 
 
 @pytest.fixture
@@ -88,7 +73,8 @@ def test_city_and_department_sheets(region, tmp_path, plan):
     procedures = sheet(out, "部门手续清单")
     # each 盟市: the task-(四) row in progress lacks two procedures, one coal row lacks one
     assert len(procedures) == 12 * 3
-    assert Counter(p["部门"] for p in procedures) == {"自治区应急管理厅": 12, "自治区自然资源厅": 12, "自治区能源局": 12}
+    assert Counter(p["部门"] for p in procedures) == {
+        "自治区应急管理厅": 12, "自治区自然资源厅": 12, "自治区能源局": 12}
     coal = [p for p in procedures if p["部门"] == "自治区能源局"]
     assert {p["手续"] for p in coal} == {"安全生产许可证"} and {p["任务类别"] for p in coal} == {"（一）"}
     assert all(p["进展状态"] != "已完成" for p in procedures)
@@ -181,13 +167,13 @@ def test_messy_inbox_is_reported_and_every_readable_row_kept(messy, tmp_path, pl
     status = {s["盟市"]: s for s in sheet(out, "报送情况") if s["盟市"]}
     assert status["阿拉善盟"]["状态"] == "未报送"
     assert {s["文件"] for s in sheet(out, "报送情况") if not s["盟市"]} == {"损坏.xlsx", "通讯录.xlsx"}
-    codes = Counter(p["代码"] for p in sheet(out, "问题清单"))
-    assert codes["merge.missing_city"] == 1 and codes["merge.duplicate_city"] == 1
-    assert codes["licence.duplicate"] == 2 and codes["file.unreadable"] == 1 and codes["header.not_found"] == 1
+    assert Counter(p["代码"] for p in sheet(out, "问题清单")) == {
+        "merge.missing_city": 1, "merge.duplicate_city": 1, "licence.duplicate": 2, "file.unreadable": 1,
+        "header.not_found": 1}
 
 
 def test_messy_inbox_in_the_terminal(messy, tmp_path):
-    result = run("merge", str(messy), "--out", str(tmp_path / "汇总.xlsx"), "--db", str(tmp_path / "kq.db"))
+    result = invoke("merge", str(messy), "--out", str(tmp_path / "汇总.xlsx"), "--db", str(tmp_path / "kq.db"))
     assert result.exit_code == 1
     text = result.output
     assert "未报送：阿拉善盟" in text and "重复报送：乌海市" in text and "乌海市（更正）.xlsx" in text
@@ -199,7 +185,7 @@ def test_messy_inbox_in_the_terminal(messy, tmp_path):
 
 def test_json_output_equals_the_library_result(messy, tmp_path, plan):
     out, db = tmp_path / "汇总.xlsx", tmp_path / "kq.db"
-    result = run("merge", str(messy), "--format", "json", "--out", str(out), "--db", str(db))
+    result = invoke("merge", str(messy), "--format", "json", "--out", str(out), "--db", str(db))
     assert result.exit_code == 1
     expected = merge_and_store(messy, plan, 2022, 38, out=out, db=db).to_dict()
     assert json.loads(result.output) == expected
@@ -209,7 +195,7 @@ def test_json_output_equals_the_library_result(messy, tmp_path, plan):
 def test_default_outputs_and_kq_db_from_the_environment(region, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("KQ_DB", str(tmp_path / "env.db"))
-    result = run("merge", str(region), "--format", "json")
+    result = invoke("merge", str(region), "--format", "json")
     assert result.exit_code == 0
     outputs = json.loads(result.output)["outputs"]
     assert outputs == {"workbook": os.path.join("out", "汇总台账_2022-W38.xlsx"), "db": str(tmp_path / "env.db")}
@@ -219,7 +205,7 @@ def test_default_outputs_and_kq_db_from_the_environment(region, tmp_path, monkey
 def test_kq_outputs_written_into_the_inbox_are_not_merged(region, plan):
     out = region / "汇总台账_2022-W38.xlsx"
     write_merged_workbook(merge_inbox(region, plan, 2022, 38), plan, out)
-    assert run("validate", str(region / "包头市.xlsx"), "--annotate").exit_code == 0
+    assert invoke("validate", str(region / "包头市.xlsx"), "--annotate").exit_code == 0
     again = merge_inbox(region, plan, 2022, 38)
     names = [s.file for s in again.sources] + again.ignored
     assert out.name not in names and "包头市.校验.xlsx" not in names and again.rows_in == 60
@@ -266,6 +252,7 @@ def inboxes(draw: st.DrawFn) -> list[tuple[str, list[dict[str, Any]]] | None]:
     return files
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inboxes())
 def test_property_every_row_lands_in_the_workbook_exactly_once(plan, spec):

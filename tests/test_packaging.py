@@ -12,7 +12,8 @@ ROOT = Path(__file__).parents[1]
 
 def test_wheel_ships_schemas_and_templates(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
+         str(ROOT)],
         check=True, capture_output=True,
     )
     [wheel] = tmp_path.glob("kuangquan_cli-*.whl")

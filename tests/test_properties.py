@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -54,6 +55,7 @@ def test_date_cells_serials_and_typed_numbers_parse_to_the_date(day):
     assert parse_date(int(day.strftime("%Y%m%d"))) == day  # 20220920 typed as a number
 
 
+@pytest.mark.slow
 @given(st.one_of(st.text(), st.integers(), st.floats(allow_nan=True), st.none(), st.booleans()))
 def test_parse_date_never_raises(value):
     result = parse_date(value)

@@ -20,9 +20,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from inbox_factory import city_rows, licence, write_city, write_inbox
 from kuangquan_cli.checking.catalogue import CODES, Code
 from kuangquan_cli.cli.app import cli
+from support import city_rows, licence, write_city, write_inbox
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -6,22 +6,19 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import openpyxl
 import pytest
 
-from inbox_factory import city_rows, write_city
 from kuangquan_cli.jobs import merge_and_store
 from kuangquan_cli.merging.store import Store
 from kuangquan_cli.reference.plan import load_plan
 from kuangquan_cli.report.data import OVERDUE_LISTED, ReportData, assemble, build_report
 from kuangquan_cli.report.render import render_report, write_report
 from kuangquan_cli.samples.generation import LATE_CITY, STALLED_CITIES
+from support import city_rows, kq, sheet, write_city
 
 SAMPLES = Path(__file__).parents[1] / "sample_ledgers"
 HOSTILE = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
@@ -50,16 +47,6 @@ def region(tmp_path_factory) -> Region:
     html = tmp / "通报.html"
     html.write_text(render_report(w38, "html"), encoding="utf-8")
     return Region(db, workbooks, w37, w38, html)
-
-
-def sheet(path: Path, title: str) -> list[dict[str, Any]]:
-    """A sheet of the merged workbook as header → value dicts (read-only mode drops trailing blanks)."""
-    header, *lines = openpyxl.load_workbook(path, read_only=True)[title].iter_rows(values_only=True)
-    return [dict(zip(header, values + (None,) * (len(header) - len(values)), strict=True)) for values in lines]
-
-
-def kq(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kuangquan_cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
 # ---- what the report says about the sample region ----------------------------------------------
@@ -144,7 +131,8 @@ def test_the_region_rate_change_compares_the_same_cities(region):
     assert overall.compared_cities == 11
     assert overall.rate_change == pytest.approx(rate(w38.rows, both) - rate(w37.rows, both))
     assert overall.rate_change != pytest.approx(overall.rate - region.w37.overall.rate)
-    assert f"完成率较上周{overall.rate_change * 100:+.1f}个百分点（按两周均纳入汇总的11个盟市比较）" in region.html.read_text(encoding="utf-8")
+    said = f"完成率较上周{overall.rate_change * 100:+.1f}个百分点（按两周均纳入汇总的11个盟市比较）"
+    assert said in region.html.read_text(encoding="utf-8")
 
     same = assemble(w38, w38, load_plan(), [])
     assert (same.overall.rate_change, same.overall.compared_cities) == (0.0, None)
@@ -190,7 +178,8 @@ def test_html_is_self_contained_printable_and_phone_friendly(region):
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert "@page { size: A4;" in html and "break-before: page" in html and "overflow-x: auto" in html
     assert "Noto Sans CJK SC" in html
-    assert "<script" not in html and not re.search(r"(src|href)=|url\(|@import|https?://(?!www\.w3\.org/2000/svg)", html)
+    assert "<script" not in html
+    assert not re.search(r"(src|href)=|url\(|@import|https?://(?!www\.w3\.org/2000/svg)", html)
     positions = [html.index(f"<h2>{s}") for s in SECTIONS]
     assert positions == sorted(positions)
     assert html.index(region.w38.title) < positions[0] and region.w38.period in html
@@ -227,7 +216,7 @@ def hostile(tmp_path_factory) -> Path:
     rows = city_rows("包头市", 70, 0)
     for row in rows:
         row["deadline"] = "2022-09-10"
-    for row, name in zip(rows, HOSTILE):  # the first two rights
+    for row, name in zip(rows, HOSTILE, strict=False):  # the first two rights
         row.update(right_name=name, deadline="2022-08-01")
     write_city(inbox, "包头市", rows)
     bad = city_rows("乌海市", 2, 500)
@@ -265,6 +254,7 @@ def test_a_failing_ledger_and_overdue_rights_are_named(hostile):
 # ---- the command --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_command_writes_the_default_file_and_says_where(region, tmp_path):
     done = kq("report", "--week", "38", "--db", str(region.db), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -302,7 +292,9 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", header[16:24])
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="未安装 chromium（Debian：apt-get install chromium），跳过浏览器中的通报检查")
+@pytest.mark.skipif(CHROMIUM is None,
+                    reason="未安装 chromium（Debian：apt-get install chromium），跳过浏览器中的通报检查")
+@pytest.mark.slow
 def test_report_in_a_real_browser(region, tmp_path):
     url = region.html.as_uri()
     loaded = chromium(tmp_path / "profile", "--enable-logging=stderr", "--v=0", "--dump-dom", url)

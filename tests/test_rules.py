@@ -6,14 +6,10 @@ from datetime import date, datetime
 
 import pytest
 
-from ledger_factory import credit_code, row
+from support import credit_code, row
 
 LETTER = {name: chr(65 + i) for i, name in enumerate(row())}  # the factory writes every field in order
 DATA_ROW = 4  # title row, 填报单位 line, header, then data
-
-
-def codes_at(result):
-    return {(f.code, f.cell) for f in result.findings}
 
 
 def test_a_clean_row_has_no_findings(check):
@@ -76,9 +72,10 @@ BROKEN = [
 
 @pytest.mark.parametrize("overrides, code, field", [case[1:] for case in BROKEN], ids=[c[0] for c in BROKEN])
 def test_a_broken_rule_is_reported_at_its_cell(check, overrides, code, field):
+    """Exactly one finding: the broken rule, and no other rule tripping over the same value."""
     result = check(row(**overrides))
-    assert (code, f"{LETTER[field]}{DATA_ROW}") in codes_at(result)
-    finding = next(f for f in result.findings if f.code == code)
+    assert [(f.code, f.cell) for f in result.findings] == [(code, f"{LETTER[field]}{DATA_ROW}")]
+    finding = result.findings[0]
     assert finding.field == field and finding.row == DATA_ROW and finding.sheet == "台账"
     assert finding.message and not finding.message.isascii()
 
@@ -156,15 +153,15 @@ def test_exploration_right_derives_its_task(check):
 
 def test_duplicate_licence_names_every_place(check):
     result = check(row(), row(seq=2), row(seq=3, licence_no="C1502002009051120016227"), row(seq=4))
-    duplicates = [f for f in result.findings if f.code == "licence.duplicate"]
-    assert [f.cell for f in duplicates] == ["G4", "G5", "G7"]
-    assert all("G4、G5、G7" in f.message for f in duplicates)
+    assert [(f.code, f.cell) for f in result.findings] == [
+        ("licence.duplicate", "G4"), ("licence.duplicate", "G5"), ("licence.duplicate", "G7")]
+    assert all("G4、G5、G7" in f.message for f in result.findings)
 
 
 def test_a_ticked_cell_and_the_number_1_are_told_apart(check):
     """``True == 1`` in Python, but a TRUE cell means 是 and the number 1 means nothing here."""
     result = check(row(soe=True), row(seq=2, licence_no="C1502002009051120016227", soe=1))
-    assert codes_at(result) == {("value.enum", f"{LETTER['soe']}{DATA_ROW + 1}")}
+    assert [(f.code, f.cell) for f in result.findings] == [("value.enum", f"{LETTER['soe']}{DATA_ROW + 1}")]
     assert result.records[0].model.soe == "是"
 
 

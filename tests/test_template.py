@@ -7,12 +7,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from conftest import AS_OF
 from kuangquan_cli.checking.reconcile import reconcile
 from kuangquan_cli.checking.validate import validate_file
-from kuangquan_cli.cli.app import cli
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.outputs.template import (
     FIRST_DATA_ROW,
@@ -24,9 +21,7 @@ from kuangquan_cli.outputs.template import (
     write_template,
 )
 from kuangquan_cli.reference.tables import divisions, enumerations, fields
-from ledger_factory import row
-from office import convert, needs_soffice
-from test_cli_validate import kq
+from support import AS_OF, convert, invoke, kq, needs_soffice, row
 
 CITY = "包头市"
 
@@ -51,7 +46,8 @@ def fill(template: Path, path: Path, rows: list[dict]) -> Path:
     for offset, values in enumerate(rows):
         for f in fields():
             value = values[f.name]
-            ws.cell(FIRST_DATA_ROW + offset, f.letter_index + 1, date.fromisoformat(value) if f.kind == "date" and value else value)
+            typed = date.fromisoformat(value) if f.kind == "date" and value else value
+            ws.cell(FIRST_DATA_ROW + offset, f.letter_index + 1, typed)
     book.save(path)
     return path
 
@@ -124,7 +120,8 @@ def test_headers_notes_formats_and_frozen_header(template, plan):
     for f in fields():
         head = ws.cell(FIRST_DATA_ROW - 1, f.letter_index + 1)
         assert head.font.bold and head.alignment.wrap_text and head.fill.fill_type == "solid"
-        assert f.hint in head.comment.text and {"yes": "必填", "no": "选填"}.get(f.required, "条件必填") in head.comment.text
+        required = {"yes": "必填", "no": "选填"}.get(f.required, "条件必填")
+        assert f.hint in head.comment.text and required in head.comment.text
         if f.kind == "list":
             assert all(v in head.comment.text for v in enumerations()[f.enum].values)
         for data_row in (FIRST_DATA_ROW, LAST_DATA_ROW):
@@ -156,7 +153,7 @@ def test_refuses_to_overwrite_unless_forced(tmp_path, plan):
 
 def test_cli_names_the_file_after_the_city_and_rejects_unknown_cities(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["template", "--city", "包头"], catch_exceptions=False)
+    result = invoke("template", "--city", "包头")
     assert result.exit_code == 0 and (tmp_path / "包头市台账模板.xlsx").exists()
     again = kq("template", "--city", "包头", "--out", str(tmp_path))
     assert again.returncode == 2 and again.stderr.startswith("错误：输出文件已存在")
@@ -164,6 +161,7 @@ def test_cli_names_the_file_after_the_city_and_rejects_unknown_cities(tmp_path, 
     assert unknown.returncode == 2 and "不是盟市名称" in unknown.stderr
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_libreoffice_opens_it_and_computes_the_statistics_kq_would(template, tmp_path, plan):
     filled = fill(template, tmp_path / "包头市台账.xlsx", valid_rows())

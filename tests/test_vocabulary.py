@@ -18,7 +18,7 @@ from kuangquan_cli.reference.plan import load_plan
 from kuangquan_cli.reference.resources import schema_file
 from kuangquan_cli.reference.tables import load_enumerations
 from kuangquan_cli.reference.vocabulary import RELIED_ON
-from ledger_factory import row, write_ledger
+from support import row, write_ledger
 
 PACKAGE = Path(__file__).parents[1] / "src" / "kuangquan_cli"
 RENAMED = "缺少 kq 规则所依赖的取值「不具备条件」；这些取值不能改名或删除（可在 synonyms 中增加其他写法）"

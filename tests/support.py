@@ -1,0 +1,211 @@
+"""What the tests share: ledgers and inboxes built by code, kq run as a user runs it, the sheets of a
+written workbook read back, and LibreOffice where it is installed.
+
+Test modules import from here and never from one another or from ``conftest``; ``conftest`` holds the
+fixtures only.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner, Result
+
+from kuangquan_cli.checking.identifiers import credit_check_char, org_check_char
+from kuangquan_cli.cli.app import cli
+from kuangquan_cli.reference.tables import divisions, fields
+
+AS_OF = date(2022, 9, 25)  # Sunday of 2022-W38
+HEADERS = [f.header for f in fields()]
+
+# ---- one ledger, the way a 盟市 office lays it out ------------------------------------------------
+
+
+def credit_code(prefix: str = "91150602", body: str = "MA0MYGRT", inner: str | None = None) -> str:
+    """A credit code whose final check character is right; the inner one too unless ``inner`` is given."""
+    first17 = prefix + body + (inner or org_check_char(body))
+    return first17 + credit_check_char(first17)
+
+
+def row(**overrides: Any) -> dict[str, Any]:
+    """A valid task-(四) row of 包头市, as field name → cell value."""
+    base: dict[str, Any] = {
+        "seq": 1,
+        "city": "包头市",
+        "county": "固阳县",
+        "right_type": "采矿权",
+        "mineral_class": "非煤",
+        "mineral": "铁矿",
+        "licence_no": "C1502002009051120016226",
+        "right_name": "固阳县某铁矿",
+        "holder": "包头某矿业有限公司",
+        "credit_code": credit_code(),
+        "valid_from": "2019-01-01",
+        "valid_to": "2029-01-01",
+        "stage_ok": None,
+        "task": "（四）",
+        "reason": "缺少手续",
+        "missing": "安全生产许可证、用地手续",
+        "own_reason": None,
+        "lead_dept": "自治区发改委、工信厅",
+        "measures": "督促企业尽快补办安全生产许可证和用地手续",
+        "deadline": "2022-12-31",
+        "status": "推进中",
+        "done_date": None,
+        "progress": "已提交材料",
+        "soe": "否",
+        "contact": "张三",
+        "phone": "13912345678",
+        "note": None,
+    }
+    base.update(overrides)
+    return base
+
+
+def write_ledger(
+    path: Path,
+    rows: Iterable[dict[str, Any]],
+    *,
+    title: str | None = "包头市盘活矿业权工作台账",
+    headers: Sequence[str] | None = None,
+    field_order: Sequence[str] | None = None,
+    footer: Sequence[Sequence[Any]] = (),
+    sheet: str = "台账",
+    extra_sheets: Sequence[str] = (),
+) -> Path:
+    """Write a ledger: optional merged title row and 填报单位 line, header, rows, footer lines.
+
+    ``field_order`` picks and orders the columns (default: all, in the template's order);
+    ``headers`` gives the header text written for them (default: the canonical headers).
+    """
+    names = list(field_order or [f.name for f in fields()])
+    by_name = {f.name: f.header for f in fields()}
+    header_texts = list(headers or [by_name[n] for n in names])
+    book = openpyxl.Workbook()
+    for name in extra_sheets:
+        book.create_sheet(name).append(["填报说明：请按模板填写"])
+    ws = book.active
+    ws.title = sheet
+    if title:
+        ws.append([title])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(names))
+        ws.append(["填报单位：（盖章）", None, None, "填报日期：2022年9月20日"])
+    ws.append(header_texts)
+    for values in rows:
+        ws.append([values.get(n) for n in names])
+    for line in footer:
+        ws.append(list(line))
+    if extra_sheets:
+        book.move_sheet(ws, offset=-len(extra_sheets))
+    book.save(path)
+    return path
+
+
+# ---- a week's inbox: one small valid ledger per 盟市 ---------------------------------------------
+
+#: Overrides that turn the factory's task-(四) row into rows of other tasks and states.
+VARIANTS: tuple[dict[str, Any], ...] = (
+    {},
+    {"mineral_class": "煤炭", "mineral": "煤", "task": "（一）", "reason": "基建技改", "missing": None,
+     "lead_dept": "自治区能源局", "measures": "督促企业加快基建技改工程建设进度"},
+    {"right_type": "探矿权", "stage_ok": "否", "task": "（六）", "reason": None, "missing": None,
+     "lead_dept": "自治区自然资源厅", "measures": None},
+    {"status": "已完成", "done_date": "2022-09-10"},
+    {"mineral_class": "煤炭", "mineral": "煤", "task": "（一）", "missing": "安全生产许可证",
+     "lead_dept": "自治区能源局"},
+)
+
+
+def licence(city: str, right_type: str, number: int) -> str:
+    """A licence number of the right shape, issued in the 盟市, unique by ``number``."""
+    letter = "C" if right_type == "采矿权" else "T"
+    return f"{letter}{divisions().city_codes[city]}200905{number:010d}"
+
+
+def city_rows(city: str, count: int, first_number: int) -> list[dict[str, Any]]:
+    """``count`` valid rows of ``city``, cycling through ``VARIANTS`` and the city's counties."""
+    counties = divisions().counties[city]
+    rows = []
+    for i in range(count):
+        variant = VARIANTS[i % len(VARIANTS)]
+        county = counties[i % len(counties)]
+        rows.append(row(
+            **{"seq": i + 1, "city": city, "county": county, "right_name": f"{county}某矿{i + 1}",
+               "licence_no": licence(city, variant.get("right_type", "采矿权"), first_number + i)} | variant
+        ))
+    return rows
+
+
+def write_city(directory: Path, city: str, rows: Iterable[dict[str, Any]], name: str | None = None) -> Path:
+    return write_ledger(directory / (name or f"{city}.xlsx"), rows, title=f"{city}盘活矿业权工作台账")
+
+
+def write_inbox(directory: Path, per_city: int = 3, cities: Iterable[str] | None = None) -> dict[str, Path]:
+    """One ledger per 盟市 (all 12 unless ``cities`` says otherwise); file name = 盟市."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for index, city in enumerate(cities or divisions().cities):
+        paths[city] = write_city(directory, city, city_rows(city, per_city, index * 1000))
+    return paths
+
+
+# ---- running kq ---------------------------------------------------------------------------------
+
+
+def kq(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m kuangquan_cli`` in a child process, to see exactly what reaches the terminal."""
+    return subprocess.run([sys.executable, "-m", "kuangquan_cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def invoke(*args: str) -> Result:
+    """kq in this process (quicker than :func:`kq`), on a terminal wide enough that no line wraps."""
+    return CliRunner(env={"COLUMNS": "200"}).invoke(cli, list(args), catch_exceptions=False)
+
+
+@dataclass(frozen=True)
+class GeneratedSamples:
+    """The sample ledgers ``kq samples`` wrote (the ``generated_samples`` fixture) and what it printed."""
+
+    out: Path
+    output: str
+
+
+# ---- reading back what kq wrote -----------------------------------------------------------------
+
+
+def sheet(path: Path, title: str) -> list[dict[str, Any]]:
+    """A sheet of a written workbook as header → value dicts (read-only mode drops trailing blanks)."""
+    header, *lines = openpyxl.load_workbook(path, read_only=True)[title].iter_rows(values_only=True)
+    return [dict(zip(header, values + (None,) * (len(header) - len(values)), strict=True)) for values in lines]
+
+
+# ---- LibreOffice, the independent reader --------------------------------------------------------
+# If LibreOffice (apt: libreoffice-calc) converts a workbook without error, Excel/WPS users get a file
+# that opens; converting to .xlsx also recalculates every formula.
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+needs_soffice = pytest.mark.skipif(SOFFICE is None,
+                                   reason="未安装 LibreOffice（soffice），跳过用 LibreOffice 打开的检查")
+
+
+def convert(source: Path, fmt: str, out_dir: Path) -> Path:
+    """Convert with a private profile (parallel runs must not share one) and return the result."""
+    assert SOFFICE is not None
+    profile = (out_dir / "lo-profile").resolve().as_uri()
+    proc = subprocess.run(
+        [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", fmt, "--outdir", str(out_dir),
+         str(source)],
+        capture_output=True, text=True, timeout=180,
+    )
+    result = out_dir / f"{source.stem}.{fmt}"
+    assert proc.returncode == 0 and result.exists(), proc.stderr
+    return result
