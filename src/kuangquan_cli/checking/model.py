@@ -9,28 +9,39 @@ JSON Schema is what ``kq schema --json`` prints.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kuangquan_cli.reference.tables import divisions, enumerations
 
+if TYPE_CHECKING:
+    # The allowed values come from schemas/ at run time; to a type checker each is a string.
+    City: TypeAlias = str
+    RightType: TypeAlias = str
+    MineralClass: TypeAlias = str
+    YesNo: TypeAlias = str
+    Reason: TypeAlias = str
+    Procedure: TypeAlias = str
+    OwnReason: TypeAlias = str
+    Department: TypeAlias = str
+    Status: TypeAlias = str
+else:
 
-def _one_of(values: tuple[str, ...]) -> object:
-    """A ``Literal`` of the allowed values, so the model follows ``schemas/`` rather than code."""
-    return Literal[values]  # type: ignore[valid-type]
+    def _one_of(values: tuple[str, ...]) -> object:
+        """A ``Literal`` of the allowed values, so the model follows ``schemas/`` rather than code."""
+        return Literal[values]
 
-
-_enums = enumerations()
-City = _one_of(divisions().cities)
-RightType = _one_of(_enums["right_type"].values)
-MineralClass = _one_of(_enums["mineral_class"].values)
-YesNo = _one_of(_enums["yes_no"].values)
-Reason = _one_of(_enums["reason"].values)
-Procedure = _one_of(_enums["procedure"].values)
-OwnReason = _one_of(_enums["own_reason"].values)
-Department = _one_of(_enums["department"].values)
-Status = _one_of(_enums["status"].values)
+    _enums = enumerations()
+    City = _one_of(divisions().cities)
+    RightType = _one_of(_enums["right_type"].values)
+    MineralClass = _one_of(_enums["mineral_class"].values)
+    YesNo = _one_of(_enums["yes_no"].values)
+    Reason = _one_of(_enums["reason"].values)
+    Procedure = _one_of(_enums["procedure"].values)
+    OwnReason = _one_of(_enums["own_reason"].values)
+    Department = _one_of(_enums["department"].values)
+    Status = _one_of(_enums["status"].values)
 
 
 class LedgerRow(BaseModel):
