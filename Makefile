@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint install bench clean
+.PHONY: demo test test-fast lint install bench bundle clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,5 +48,9 @@ lint: $(LINT_STAMP)
 bench: install
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
+# the offline bundle for intranet PCs: dist/kq-offline-<version>/ and its .zip (offline/bundle.py)
+bundle: install
+	$(BIN)/python offline/bundle.py --out dist
+
 clean:
-	rm -rf $(VENV) out kq.db .pytest_cache
+	rm -rf $(VENV) out kq.db .pytest_cache dist
