@@ -41,7 +41,7 @@ test-fast: install
 
 # ruff (pyflakes, imports, bugbear, line length), mypy on src/, and the layer contract in pyproject.toml
 lint: $(LINT_STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks offline
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
