@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.atomic import atomic_write
+from kuangquan_cli.checking.catalogue import SEVERITY_TEXT
 from kuangquan_cli.checking.findings import Finding
 from kuangquan_cli.merging.merge import STATUS_TEXT, MergedRow, MergeResult, SourceFile
 from kuangquan_cli.merging.rows import rows_frame
 from kuangquan_cli.merging.summary_tables import category_table, city_table, department_table
 from kuangquan_cli.outputs.cells import clean_text, looks_like_formula
+from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import divisions, field_by_name, fields
 from kuangquan_cli.text import display_width
@@ -35,8 +37,6 @@ if TYPE_CHECKING:
 SOURCE_HEADERS = ("来源文件", "来源行")
 PROBLEMS_HEADER = "问题"
 MISSING_TEXT = "未报送"
-SEVERITY_TEXT = {"error": "错误", "warning": "警告"}
-_DATE_FORMAT = "yyyy-mm-dd"
 _PERCENT_FORMAT = "0.0%"
 _MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 6, 60, 300
 #: Text is written with ``write_string`` only; should a generic ``write`` ever be used, these still
@@ -82,9 +82,9 @@ class Formats:
     @classmethod
     def of(cls, book: Workbook) -> Formats:
         return cls(
-            header=book.add_format({"bold": True, "pattern": 1, "bg_color": "#DDEBF7", "text_wrap": True,
+            header=book.add_format({"bold": True, "pattern": 1, "bg_color": f"#{HEADER_FILL}", "text_wrap": True,
                                     "valign": "vcenter"}),
-            date=book.add_format({"num_format": _DATE_FORMAT}),
+            date=book.add_format({"num_format": DATE_FORMAT}),
             percent=book.add_format({"num_format": _PERCENT_FORMAT}),
             quoted=book.add_format({"quote_prefix": True}),
         )
@@ -131,22 +131,33 @@ def _ledger_values(names: list[str], record: dict[str, Any], findings: list[Find
     text the 盟市 typed (taken from its finding), so a flagged row loses nothing."""
     typed = {f.field: f.value for f in findings if f.field and f.value is not None}
     values = [_cell_value(name, record[name], plan) for name in names]
-    return [typed.get(name) if value is None else value for name, value in zip(names, values)] if typed else values
+    if not typed:
+        return values
+    return [typed.get(name) if value is None else value for name, value in zip(names, values, strict=True)]
+
+
+def _problem(finding: Finding) -> str:
+    """Where, the severity when it is only a warning, and the message: ``J17（警告）：…``."""
+    where = finding.cell or finding.column or "整个文件"
+    level = "" if finding.is_error else f"（{SEVERITY_TEXT[finding.severity]}）"
+    return f"{where}{level}：{finding.message}"
 
 
 def _problems(findings: list[Finding]) -> str:
-    return "；".join(
-        f"{f.cell or f.column or '整个文件'}{'' if f.is_error else '（警告）'}：{f.message}" for f in findings
-    )
+    return "；".join(map(_problem, findings))
 
 
-def _ledger_line(row: MergedRow, record: dict[str, Any], names: list[str], plan: Plan, with_problems: bool) -> list[Any]:
+def _ledger_line(
+    row: MergedRow, record: dict[str, Any], names: list[str], plan: Plan, with_problems: bool
+) -> list[Any]:
     findings = row.findings
     problems = [_problems(findings)] if with_problems else []
     return [row.source.file, row.record.row, *problems, *_ledger_values(names, record, findings, plan)]
 
 
-def _ledger_table(title: str, rows: list[tuple[MergedRow, dict[str, Any]]], plan: Plan, with_problems: bool) -> Table:
+def _ledger_table(
+    title: str, rows: list[tuple[MergedRow, dict[str, Any]]], plan: Plan, with_problems: bool
+) -> Table:
     """A sheet of merged rows, each given with its ``to_record`` dict (made once for the frame too)."""
     headers = [*SOURCE_HEADERS, *([PROBLEMS_HEADER] if with_problems else []), *(f.header for f in fields())]
     names = [f.name for f in fields()]
