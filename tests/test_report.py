@@ -123,9 +123,9 @@ def test_departments_and_submissions_match_the_workbook(region):
     sent = {s["盟市"]: s for s in sheet(workbook, "报送情况")}
     for line in data.submissions:
         assert line.rows == sent[line.city]["行数"]
-        assert line.on_time == (line.city != LATE_CITY)
+        assert line.counted == (line.city != LATE_CITY)
     late = next(s for s in data.submissions if s.city == LATE_CITY)
-    assert (late.file, late.status) == (None, "未报送")
+    assert (late.file, late.text.report) == (None, "未报送")
 
 
 def test_the_region_rate_change_compares_the_same_cities(region):

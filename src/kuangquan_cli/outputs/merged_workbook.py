@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 from kuangquan_cli.atomic import atomic_write
 from kuangquan_cli.checking.catalogue import SEVERITY_TEXT
 from kuangquan_cli.checking.findings import Finding
-from kuangquan_cli.merging.merge import STATUS_TEXT, MergedRow, MergeResult, SourceFile
+from kuangquan_cli.merging.merge import MergedRow, MergeResult
 from kuangquan_cli.merging.rows import rows_frame
 from kuangquan_cli.merging.summary_tables import category_table, city_table, department_table
 from kuangquan_cli.outputs.cells import clean_text, looks_like_formula
 from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL
 from kuangquan_cli.reference.plan import Plan
-from kuangquan_cli.reference.tables import divisions, field_by_name, fields
+from kuangquan_cli.reference.tables import field_by_name, fields
 from kuangquan_cli.text import display_width
 
 if TYPE_CHECKING:
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 SOURCE_HEADERS = ("来源文件", "来源行")
 PROBLEMS_HEADER = "问题"
-MISSING_TEXT = "未报送"
 _PERCENT_FORMAT = "0.0%"
 _MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 6, 60, 300
 #: Text is written with ``write_string`` only; should a generic ``write`` ever be used, these still
@@ -185,18 +184,10 @@ def _findings_table(result: MergeResult) -> Table:
 def _submissions_table(result: MergeResult) -> Table:
     """报送情况: each 盟市 in order with the file(s) it sent, or 未报送; unknown files last."""
     headers = ["盟市", "文件", "行数", "待核实行数", "错误", "警告", "状态", "说明"]
-    flagged = result.flagged_by_file()
-
-    def line(city: str | None, source: SourceFile) -> list[Any]:
-        r = source.result
-        return [city, source.file, len(r.records), flagged[source.file], r.errors, r.warnings,
-                STATUS_TEXT[source.status], source.reason]
-
-    rows: list[list[Any]] = []
-    for city in divisions().cities:
-        sent = [s for s in result.sources if s.named_city == city]
-        rows += [line(city, s) for s in sent] or [[city, None, 0, 0, 0, 0, MISSING_TEXT, None]]
-    rows += [line(None, s) for s in result.sources if s.named_city is None]
+    rows: list[list[Any]] = [
+        [s.city, s.file, s.rows, s.flagged, s.errors, s.warnings, s.text.merge, s.note]
+        for s in result.submissions()
+    ]
     return Table("报送情况", headers, rows)
 
 

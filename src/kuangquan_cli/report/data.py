@@ -16,6 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.merging.store import Snapshot, Store
+from kuangquan_cli.merging.submissions import Submission, flagged_by_file, submissions
 from kuangquan_cli.merging.summary_tables import (
     CANNOT_RESUME,
     DONE,
@@ -30,7 +31,7 @@ from kuangquan_cli.merging.summary_tables import (
     task_label,
 )
 from kuangquan_cli.reference.plan import Plan
-from kuangquan_cli.reference.tables import city_named_in, divisions, field_by_name, procedures
+from kuangquan_cli.reference.tables import divisions, field_by_name, procedures
 from kuangquan_cli.reference.weeks import week_label, week_range
 
 if TYPE_CHECKING:
@@ -44,9 +45,6 @@ TREND_WEEKS = 12
 PROGRESS_FIELDS = ("status", "done_date", "missing")
 SUBTOTAL, TOTAL = "小计", "合计"
 REGION = "全区"
-#: How the 报送情况 table reads a file's merge status ("按时报送" = counted in this week's merge).
-SENT, NOT_SENT = "按时报送", "未报送"
-_FILE_STATUS = {"merged": SENT, "rejected": "已拒收", "duplicate": "重复报送（不计入）"}
 
 
 @dataclass(frozen=True)
@@ -142,22 +140,6 @@ class OverdueItem:
     deadline: date
     days: int
     status: str
-
-
-@dataclass(frozen=True)
-class Submission:
-    city: str | None
-    file: str | None
-    rows: int
-    flagged: int
-    errors: int
-    warnings: int
-    status: str
-    note: str | None
-
-    @property
-    def on_time(self) -> bool:
-        return self.status == SENT
 
 
 @dataclass(frozen=True)
@@ -365,11 +347,11 @@ class _CityFacts:
 
 def _submission_reason(sent: list[Submission]) -> LagReason | None:
     files = [s for s in sent if s.file is not None]
-    counted = [s for s in files if s.status == SENT]
+    counted = [s for s in files if s.counted]
     if not counted:
         if not files:
             return LagReason("not_sent", "本周未报送台账")
-        return LagReason("not_sent", f"台账未能汇总（{files[0].note or files[0].status}）")
+        return LagReason("not_sent", f"台账未能汇总（{files[0].note or files[0].text.report}）")
     errors = sum(s.errors for s in counted)
     if errors:
         flagged = sum(s.flagged for s in counted)
@@ -486,25 +468,6 @@ def overdue_items(frame: pd.DataFrame, sunday: date, plan: Plan) -> list[Overdue
     return sorted(items, key=lambda i: (-i.days, order.get(i.city, len(order)), i.licence_no or ""))
 
 
-def submissions(snapshot: Snapshot) -> list[Submission]:
-    """Each 盟市 in the region's order with the file(s) it sent, or 未报送; unknown files last."""
-    flagged = _flagged_by_file(snapshot.rows)
-
-    def line(city: str | None, f: dict[str, Any]) -> Submission:
-        return Submission(city, f["file"], f["rows"], flagged.get(f["file"], 0), f["errors"], f["warnings"],
-                          _FILE_STATUS.get(f["status"], f["status"]), f["reason"])
-
-    named = [(f["city"] or city_named_in(f["file"].rsplit(".", 1)[0]), f) for f in snapshot.files]
-    lines: list[Submission] = []
-    for city in divisions().cities:
-        lines += [line(city, f) for c, f in named if c == city] or [Submission(city, None, 0, 0, 0, 0, NOT_SENT, None)]
-    return lines + [line(None, f) for c, f in named if c is None]
-
-
-def _flagged_by_file(rows: pd.DataFrame) -> dict[str, int]:
-    return {k: int(v) for k, v in rows.groupby("source_file")["flagged"].sum().items()}
-
-
 def _stats(table: pd.DataFrame, plan: Plan, cities: list[CityLine]) -> list[StatsRow]:
     """附表: per 盟市 and task, rights and done, straight from the 盟市统计 table."""
     labels = [t.label for t in plan.tasks]
@@ -558,7 +521,7 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
         overdue_by_city[item.city] += 1
     region = _region_line(table)
     region_rate = _rate(region["完成率"])
-    sent = submissions(current)
+    sent = submissions(current.files, flagged_by_file(current.rows))
     cities = _cities(table, previous_table, comparison, _CityFacts(sent, overdue_by_city, region_rate))
     tasks = _tasks(frame, table, plan, comparison)
     rate_change, compared = _rate_change(frame, before, plan) if before is not None else (None, None)
