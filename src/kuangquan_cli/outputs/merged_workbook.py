@@ -21,7 +21,14 @@ from kuangquan_cli.checking.catalogue import SEVERITY_TEXT
 from kuangquan_cli.checking.findings import Finding
 from kuangquan_cli.merging.merge import MergedRow, MergeResult
 from kuangquan_cli.merging.rows import rows_frame
-from kuangquan_cli.merging.summary_tables import category_table, city_table, department_table
+from kuangquan_cli.merging.summary_tables import (
+    CATEGORY_HEADERS,
+    category_table,
+    city_headers,
+    city_table,
+    department_headers,
+    department_table,
+)
 from kuangquan_cli.outputs.cells import clean_text, looks_like_formula
 from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL
 from kuangquan_cli.reference.plan import Plan
@@ -163,11 +170,13 @@ def _ledger_table(
     return Table(title, headers, [_ledger_line(row, record, names, plan, with_problems) for row, record in rows])
 
 
-def _frame_table(title: str, frame: pd.DataFrame, percent: frozenset[str] = frozenset()) -> Table:
+def _frame_table(title: str, frame: pd.DataFrame, headers: dict[str, str], percent: frozenset[str] = frozenset()
+                 ) -> Table:
+    """A summary table under its Chinese headers (``headers``: column key → header)."""
     import pandas as pd
 
     rows = [[None if pd.isna(v) else v for v in line] for line in frame.itertuples(index=False)]
-    return Table(title, list(frame.columns), rows, percent)
+    return Table(title, [headers[key] for key in frame.columns], rows, frozenset(headers[key] for key in percent))
 
 
 def _findings_table(result: MergeResult) -> Table:
@@ -201,9 +210,9 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
     return [
         _ledger_table("汇总台账", merged, plan, with_problems=False),
         _ledger_table("待核实", flagged, plan, with_problems=True),
-        _frame_table("分类统计", category_table(frame, plan)),
-        _frame_table("盟市统计", city_table(frame, plan), frozenset({"完成率"})),
-        _frame_table("部门手续清单", department_table(frame, plan)),
+        _frame_table("分类统计", category_table(frame, plan), CATEGORY_HEADERS),
+        _frame_table("盟市统计", city_table(frame, plan), city_headers(), frozenset({"rate"})),
+        _frame_table("部门手续清单", department_table(frame, plan), department_headers()),
         _findings_table(result),
         _submissions_table(result),
     ]

@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any
 from kuangquan_cli.merging.store import Snapshot, Store
 from kuangquan_cli.merging.submissions import Submission, flagged_by_file, submissions
 from kuangquan_cli.merging.summary_tables import (
-    CANNOT_RESUME,
-    DONE,
     NOT_FILLED,
+    REGION,
     UNKNOWN_CITY,
     UNKNOWN_DEPARTMENT,
     category_reconciliation,
@@ -28,10 +27,15 @@ from kuangquan_cli.merging.summary_tables import (
     city_table,
     counted_rows,
     department_table,
+    line_rate,
+    region_line,
+    subtotal_lines,
     task_label,
+    task_lines,
 )
 from kuangquan_cli.reference.plan import Plan
-from kuangquan_cli.reference.tables import divisions, field_by_name, procedures
+from kuangquan_cli.reference.tables import divisions, procedures
+from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, COAL, DONE, NON_COAL
 from kuangquan_cli.reference.weeks import week_label, week_range
 
 if TYPE_CHECKING:
@@ -43,8 +47,6 @@ OVERDUE_LISTED = 50
 TREND_WEEKS = 12
 #: What is compared right by right to tell whether a 盟市 moved this week.
 PROGRESS_FIELDS = ("status", "done_date", "missing")
-SUBTOTAL, TOTAL = "小计", "合计"
-REGION = "全区"
 
 
 @dataclass(frozen=True)
@@ -251,9 +253,8 @@ class Comparison:
 
 
 def _task_status_counts(table: pd.DataFrame) -> dict[str, dict[str, int]]:
-    """Task label → status → rights, summed over the 盟市 lines of the 盟市统计 table."""
-    lines = table[~table["任务"].isin([SUBTOTAL, TOTAL])]
-    sums = lines.groupby("任务")[["未启动", "推进中", DONE]].sum()
+    """Task label → status key → rights, summed over the 盟市 lines of the 盟市统计 table."""
+    sums = task_lines(table).groupby("task")[["not_started", "in_progress", "done"]].sum()
     return {str(label): {k: int(v) for k, v in row.items()} for label, row in sums.iterrows()}
 
 
@@ -269,8 +270,8 @@ def _tasks(frame: pd.DataFrame, table: pd.DataFrame, plan: Plan, comparison: Com
         task = plan.task(r.task)
         counts = statuses.get(task.label, {})
         lines.append(TaskLine(
-            task.number, task.label, task.name, task.lead_dept, r.plan, r.ledger, counts.get("未启动", 0),
-            counts.get("推进中", 0), done_by_task[r.task], newly.get(task.number, 0) if comparison else None,
+            task.number, task.label, task.name, task.lead_dept, r.plan, r.ledger, counts.get("not_started", 0),
+            counts.get("in_progress", 0), done_by_task[r.task], newly.get(task.number, 0) if comparison else None,
         ))
     return lines
 
@@ -287,22 +288,6 @@ def _groups(frame: pd.DataFrame, plan: Plan, tasks: list[TaskLine]) -> list[Grou
               sum(t.done for t in exploring)),
         Group(f"{CANNOT_RESUME}（{plan.cannot_resume_reason}）的矿山", plan.cannot_resume, cannot.ledger),
     ]
-
-
-def _subtotals(table: pd.DataFrame) -> dict[str, Any]:
-    """盟市 → its 小计 line of the 盟市统计 table (as a dict)."""
-    lines = table[table["任务"] == SUBTOTAL]
-    return {row["盟市"]: row for row in lines.to_dict("records")}
-
-
-def _rate(value: Any) -> float | None:
-    import pandas as pd
-
-    return None if value is None or pd.isna(value) else float(value)
-
-
-def _region_line(table: pd.DataFrame) -> dict[str, Any]:
-    return table[table["盟市"] == REGION].to_dict("records")[0]
 
 
 def _counted_cities(frame: pd.DataFrame) -> set[str]:
@@ -322,7 +307,7 @@ def _rate_change(frame: pd.DataFrame, before: pd.DataFrame, plan: Plan) -> tuple
     """
     now, then = _counted_cities(frame), _counted_cities(before)
     common = now & then
-    rate_now, rate_then = (_rate(_region_line(city_table(_of_cities(rows, common), plan))["完成率"])
+    rate_now, rate_then = (line_rate(region_line(city_table(_of_cities(rows, common), plan)))
                            for rows in (frame, before))
     change = rate_now - rate_then if rate_now is not None and rate_then is not None else None
     return change, (len(common - {UNKNOWN_CITY}) if now != then else None)
@@ -383,7 +368,8 @@ def _city_reasons(line: CityLine, sent: list[Submission], facts: _CityFacts, com
 
 def _cities(table: pd.DataFrame, previous_table: pd.DataFrame | None, comparison: Comparison | None,
             facts: _CityFacts) -> list[CityLine]:
-    now, before = _subtotals(table), _subtotals(previous_table) if previous_table is not None else {}
+    now = subtotal_lines(table)
+    before = subtotal_lines(previous_table) if previous_table is not None else {}
     seen = comparison.by("city_key", "seen") if comparison else {}
     changed = comparison.by("city_key", "changed") if comparison else {}
     newly = comparison.by("city_key", "newly_done") if comparison else {}
@@ -394,11 +380,11 @@ def _cities(table: pd.DataFrame, previous_table: pd.DataFrame | None, comparison
         line = CityLine(city, sent=city in now, overdue=facts.overdue.get(city, 0))
         if line.sent:
             sub = now[city]
-            line.rights, line.cannot_resume, line.done = int(sub["矿业权数"]), int(sub[CANNOT_RESUME]), int(sub[DONE])
-            line.rate = _rate(sub["完成率"])
+            line.rights, line.cannot_resume, line.done = int(sub["rights"]), int(sub["cannot_resume"]), int(sub["done"])
+            line.rate = line_rate(sub)
             if seen.get(city):
                 line.newly_done, line.changed_rows = newly.get(city, 0), changed.get(city, 0)
-            old_rate = _rate(before[city]["完成率"]) if city in before else None
+            old_rate = line_rate(before[city]) if city in before else None
             if line.rate is not None and old_rate is not None:
                 line.rate_change = line.rate - old_rate
         if city != UNKNOWN_CITY:
@@ -413,8 +399,7 @@ def _pending(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     table = department_table(frame, plan)
     classes = {(f, r): c for f, r, c in zip(frame["source_file"], frame["source_row"], frame["mineral_class"],
                                              strict=True)}
-    table["矿种类别"] = [classes[f, r] for f, r in zip(table["来源文件"], table["来源行"], strict=True)]
-    table["licence"] = table[field_by_name()["licence_no"].header]
+    table["mineral_class"] = [classes[f, r] for f, r in zip(table["source_file"], table["source_row"], strict=True)]
     return table
 
 
@@ -426,7 +411,8 @@ def _department_order() -> list[str]:
 
 def _pairs(table: pd.DataFrame, licences: set[str]) -> dict[tuple[str, str], str]:
     """(licence, procedure) → department, for the rights in ``licences``."""
-    return {(lic, proc): dept for lic, proc, dept in zip(table["licence"], table["手续"], table["部门"], strict=True)
+    return {(lic, proc): dept
+            for lic, proc, dept in zip(table["licence_no"], table["procedure"], table["department"], strict=True)
             if lic in licences}
 
 
@@ -446,8 +432,8 @@ def _departments(frame: pd.DataFrame, previous: pd.DataFrame | None, plan: Plan)
             added[dept] += pair not in old_pairs
     lines = []
     for dept in _department_order():
-        mine = now[now["部门"] == dept]
-        coal, noncoal = int((mine["矿种类别"] == "煤炭").sum()), int((mine["矿种类别"] == "非煤").sum())
+        mine = now[now["department"] == dept]
+        coal, noncoal = int((mine["mineral_class"] == COAL).sum()), int((mine["mineral_class"] == NON_COAL).sum())
         if len(mine) or cleared[dept]:
             lines.append(DepartmentLine(dept, coal, noncoal, len(mine), cleared[dept] if previous is not None else None,
                                         added[dept] if previous is not None else None))
@@ -473,24 +459,22 @@ def _stats(table: pd.DataFrame, plan: Plan, cities: list[CityLine]) -> list[Stat
     labels = [t.label for t in plan.tasks]
     cells: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
     for row in table.to_dict("records"):
-        cells[row["盟市"]][row["任务"]] = (int(row["矿业权数"]), int(row[DONE]))
+        cells[row["city"]][row["task"]] = (int(row["rights"]), int(row["done"]))
     rows = []
     for line in cities:
         per_task = [cells[line.city].get(label) for label in labels] if line.sent else [None] * len(labels)
         rows.append(StatsRow(line.city, line.sent, per_task, line.rights, line.done, line.rate))
-    lines = table[~table["任务"].isin([SUBTOTAL, TOTAL])]
-    sums = lines.groupby("任务")[["矿业权数", DONE]].sum()
-    region = _region_line(table)
-    totals = [(int(sums.loc[label, "矿业权数"]), int(sums.loc[label, DONE])) if label in sums.index else (0, 0)
+    sums = task_lines(table).groupby("task")[["rights", "done"]].sum()
+    region = region_line(table)
+    totals = [(int(sums.loc[label, "rights"]), int(sums.loc[label, "done"])) if label in sums.index else (0, 0)
               for label in labels]
-    rows.append(StatsRow(REGION, True, list(totals), int(region["矿业权数"]), int(region[DONE]),
-                         _rate(region["完成率"])))
+    rows.append(StatsRow(REGION, True, list(totals), int(region["rights"]), int(region["done"]), line_rate(region)))
     return rows
 
 
 def _trend_point(snapshot: Snapshot, plan: Plan) -> TrendPoint:
-    region = _region_line(city_table(snapshot.rows, plan))
-    return TrendPoint(f"第{snapshot.week}周", int(region[DONE]), _rate(region["完成率"]))
+    region = region_line(city_table(snapshot.rows, plan))
+    return TrendPoint(f"第{snapshot.week}周", int(region["done"]), line_rate(region))
 
 
 def _trend(store: Store, plan: Plan, loaded: dict[tuple[int, int], Snapshot], year: int, week: int) -> list[TrendPoint]:
@@ -519,15 +503,15 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
     overdue_by_city: dict[str, int] = defaultdict(int)
     for item in overdue:
         overdue_by_city[item.city] += 1
-    region = _region_line(table)
-    region_rate = _rate(region["完成率"])
+    region = region_line(table)
+    region_rate = line_rate(region)
     sent = submissions(current.files, flagged_by_file(current.rows))
     cities = _cities(table, previous_table, comparison, _CityFacts(sent, overdue_by_city, region_rate))
     tasks = _tasks(frame, table, plan, comparison)
     rate_change, compared = _rate_change(frame, before, plan) if before is not None else (None, None)
     missing = [c.city for c in cities if not c.sent and c.city != UNKNOWN_CITY]
     overall = Overall(
-        rights=int(region["矿业权数"]), done=int(region[DONE]), rate=region_rate,
+        rights=int(region["rights"]), done=int(region["done"]), rate=region_rate,
         newly_done=int(comparison.rows["newly_done"].sum()) if comparison else None,
         rate_change=rate_change, compared_cities=compared,
         groups=_groups(frame, plan, tasks), cities_sent=len(divisions().cities) - len(missing),
