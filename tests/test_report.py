@@ -19,7 +19,8 @@ from inbox_factory import city_rows, write_city
 from kuangquan_cli.jobs import merge_and_store
 from kuangquan_cli.merging.store import Store
 from kuangquan_cli.reference.plan import load_plan
-from kuangquan_cli.report.data import OVERDUE_LISTED, ReportData, assemble, build_report
+from kuangquan_cli.report.assemble import OVERDUE_LISTED, assemble, build_report
+from kuangquan_cli.report.model import ReportData
 from kuangquan_cli.report.render import render_report, write_report
 from kuangquan_cli.samples.generate import LATE_CITY, STALLED_CITIES
 

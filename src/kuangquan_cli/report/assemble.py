@@ -1,17 +1,15 @@
-"""The weekly 通报 as data: every number and every name the report shows, before any rendering.
+"""Building the weekly 通报's data (``model.ReportData``) from the stored snapshots.
 
 The report is built from the stored snapshots only. Its tables are the merged workbook's
-(``summary_tables``), so the 通报 the office forwards and the workbook it keeps agree to the
-unit; what the workbook cannot say — what changed since last week, who is stuck, what is overdue
-— comes from comparing this week's rows with the previous snapshot's, right by right (licence
-number), so a 盟市 that did not report last week is never mistaken for one that moved.
+(``summary_tables``), read by their column keys, so the 通报 the office forwards and the
+workbook it keeps agree to the unit; what changed since last week comes from ``comparison``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +21,6 @@ from kuangquan_cli.merging.summary_tables import (
     UNKNOWN_CITY,
     UNKNOWN_DEPARTMENT,
     category_reconciliation,
-    city_keys,
     city_table,
     counted_rows,
     department_table,
@@ -36,7 +33,21 @@ from kuangquan_cli.merging.summary_tables import (
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import divisions, procedures
 from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, COAL, DONE, NON_COAL
-from kuangquan_cli.reference.weeks import week_label, week_range
+from kuangquan_cli.reference.weeks import week_range
+from kuangquan_cli.report.comparison import Comparison, rate_change
+from kuangquan_cli.report.formats import pct, period_text
+from kuangquan_cli.report.model import (
+    CityLine,
+    DepartmentLine,
+    Group,
+    LagReason,
+    Overall,
+    OverdueItem,
+    ReportData,
+    StatsRow,
+    TaskLine,
+    TrendPoint,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,211 +56,6 @@ if TYPE_CHECKING:
 OVERDUE_LISTED = 50
 #: Weeks drawn in the week-over-week line (the latest ones).
 TREND_WEEKS = 12
-#: What is compared right by right to tell whether a 盟市 moved this week.
-PROGRESS_FIELDS = ("status", "done_date", "missing")
-
-
-@dataclass(frozen=True)
-class Group:
-    """A block of the plan (停产矿山, 未转采探矿权, …): baseline, ledger, done."""
-
-    name: str
-    plan: int
-    ledger: int
-    done: int | None = None
-
-    @property
-    def rate(self) -> float | None:
-        return self.done / self.ledger if self.done is not None and self.ledger else None
-
-
-@dataclass(frozen=True)
-class Overall:
-    rights: int
-    done: int
-    rate: float | None
-    newly_done: int | None
-    rate_change: float | None
-    groups: list[Group]
-    cities_sent: int
-    cities_total: int
-    missing_cities: list[str]
-    goal_date: date
-    days_left: int
-    compared_cities: int | None = None
-    """How many 盟市 ``rate_change`` compares, when not every 盟市 of either week (None: all)."""
-
-
-@dataclass(frozen=True)
-class TaskLine:
-    number: int
-    label: str
-    name: str
-    lead_dept: str
-    plan: int
-    ledger: int
-    not_started: int
-    in_progress: int
-    done: int
-    newly_done: int | None
-
-    @property
-    def rate(self) -> float | None:
-        return self.done / self.ledger if self.ledger else None
-
-
-@dataclass(frozen=True)
-class LagReason:
-    """Why a 盟市 is named: ``code`` for machines and tests, ``text`` for the reader."""
-
-    code: str
-    text: str
-
-
-@dataclass
-class CityLine:
-    city: str
-    sent: bool
-    rights: int = 0
-    cannot_resume: int = 0
-    done: int = 0
-    rate: float | None = None
-    newly_done: int | None = None
-    rate_change: float | None = None
-    changed_rows: int | None = None
-    overdue: int = 0
-    rank: int | None = None
-    reasons: list[LagReason] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class DepartmentLine:
-    department: str
-    coal: int
-    noncoal: int
-    total: int
-    cleared: int | None
-    added: int | None
-
-
-@dataclass(frozen=True)
-class OverdueItem:
-    city: str
-    county: str | None
-    right_name: str | None
-    licence_no: str | None
-    task: str
-    deadline: date
-    days: int
-    status: str
-
-
-@dataclass(frozen=True)
-class StatsRow:
-    """One line of the attached table: per task (rights, done), then the 盟市's subtotal."""
-
-    city: str
-    sent: bool
-    cells: list[tuple[int, int] | None]
-    rights: int
-    done: int
-    rate: float | None
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    label: str
-    done: int
-    rate: float | None
-
-
-@dataclass
-class ReportData:
-    title: str
-    plan_name: str
-    year: int
-    week: int
-    monday: date
-    sunday: date
-    period: str
-    stored_at: str
-    previous: str | None
-    overall: Overall
-    tasks: list[TaskLine]
-    cities: list[CityLine]
-    departments: list[DepartmentLine]
-    overdue: list[OverdueItem]
-    overdue_total: int
-    submissions: list[Submission]
-    stats: list[StatsRow]
-    task_labels: list[str]
-    trend: list[TrendPoint]
-
-    @property
-    def label(self) -> str:
-        return week_label(self.year, self.week)
-
-    @property
-    def region_rate(self) -> float | None:
-        return self.overall.rate
-
-    @property
-    def ranking(self) -> list[CityLine]:
-        """The 盟市 by rank; those without one (not in this week's figures) last, in region order."""
-        return sorted(self.cities, key=lambda c: (c.rank is None, c.rank or 0))
-
-    @property
-    def laggards(self) -> list[CityLine]:
-        return [c for c in self.cities if c.reasons]
-
-    @property
-    def overdue_more(self) -> int:
-        return self.overdue_total - len(self.overdue)
-
-
-def cn_date(day: date, with_year: bool = True) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if with_year else f"{day.month}月{day.day}日"
-
-
-def period_text(monday: date, sunday: date) -> str:
-    """2022年9月19日—9月25日 (the year is repeated only when the week spans New Year)."""
-    return f"{cn_date(monday)}—{cn_date(sunday, with_year=sunday.year != monday.year)}"
-
-
-# ---- comparing two weeks right by right ---------------------------------------------------------
-
-
-def _states(frame: pd.DataFrame) -> dict[str, tuple[Any, ...]]:
-    """Licence number → what progress would change (status, done date, pending procedures)."""
-    rows = counted_rows(frame)
-    rows = rows[rows["licence_no"].notna()]
-    columns = [rows[name] for name in PROGRESS_FIELDS]
-    return dict(zip(rows["licence_no"], zip(*columns, strict=True), strict=True))
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """This week's counted rows, each marked: seen last week, changed since, newly done."""
-
-    rows: pd.DataFrame
-
-    @classmethod
-    def of(cls, current: pd.DataFrame, previous: pd.DataFrame | None) -> Comparison:
-        rows = counted_rows(current).copy()
-        before = _states(previous) if previous is not None else {}
-        now = [tuple(values) for values in zip(*(rows[n] for n in PROGRESS_FIELDS), strict=True)]
-        old = [before.get(licence) for licence in rows["licence_no"]]
-        rows["seen"] = [o is not None for o in old]
-        rows["changed"] = [o is not None and o != n for o, n in zip(old, now, strict=True)]
-        rows["newly_done"] = [o is not None and n[0] == DONE and o[0] != DONE for o, n in zip(old, now, strict=True)]
-        rows["city_key"] = city_keys(rows)
-        return cls(rows)
-
-    def by(self, key: str, column: str) -> dict[Any, int]:
-        return {k: int(v) for k, v in self.rows.groupby(key)[column].sum().items()}
-
-
-# ---- sections -----------------------------------------------------------------------------------
 
 
 def _task_status_counts(table: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -290,27 +96,7 @@ def _groups(frame: pd.DataFrame, plan: Plan, tasks: list[TaskLine]) -> list[Grou
     ]
 
 
-def _counted_cities(frame: pd.DataFrame) -> set[str]:
-    return set(city_keys(counted_rows(frame)))
-
-
-def _of_cities(frame: pd.DataFrame, cities: set[str]) -> pd.DataFrame:
-    return frame[city_keys(frame).isin(cities)]
-
-
-def _rate_change(frame: pd.DataFrame, before: pd.DataFrame, plan: Plan) -> tuple[float | None, int | None]:
-    """The change of the region's completion rate since last week, over the 盟市 counted in both
-    weeks, and how many they are when not every 盟市 of either week (else None).
-
-    A 盟市 missing from one of the weeks would otherwise move the region's rate by its absence
-    alone: its rights leave or join the count, whatever anyone finished.
-    """
-    now, then = _counted_cities(frame), _counted_cities(before)
-    common = now & then
-    rate_now, rate_then = (line_rate(region_line(city_table(_of_cities(rows, common), plan)))
-                           for rows in (frame, before))
-    change = rate_now - rate_then if rate_now is not None and rate_then is not None else None
-    return change, (len(common - {UNKNOWN_CITY}) if now != then else None)
+# ---- the 盟市 and why one is named --------------------------------------------------------------
 
 
 def _rank(cities: list[CityLine]) -> None:
@@ -360,7 +146,7 @@ def _city_reasons(line: CityLine, sent: list[Submission], facts: _CityFacts, com
         ))
     region = facts.region_rate
     if line.sent and line.rate is not None and region and line.rate < region / 2:
-        reasons.append(LagReason("low_rate", f"完成率 {line.rate:.1%}，不足全区（{region:.1%}）的一半"))
+        reasons.append(LagReason("low_rate", f"完成率 {pct(line.rate)}，不足全区（{pct(region)}）的一半"))
     if line.overdue:
         reasons.append(LagReason("overdue", f"逾期未完成 {line.overdue} 项"))
     return reasons
@@ -394,13 +180,7 @@ def _cities(table: pd.DataFrame, previous_table: pd.DataFrame | None, comparison
     return lines
 
 
-def _pending(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    """部门手续清单 with each line's 矿种类别 and licence, joined back on the source file and row."""
-    table = department_table(frame, plan)
-    classes = {(f, r): c for f, r, c in zip(frame["source_file"], frame["source_row"], frame["mineral_class"],
-                                             strict=True)}
-    table["mineral_class"] = [classes[f, r] for f, r in zip(table["source_file"], table["source_row"], strict=True)]
-    return table
+# ---- departments, overdue rights, the attached table, the trend --------------------------------
 
 
 def _department_order() -> list[str]:
@@ -409,34 +189,29 @@ def _department_order() -> list[str]:
     return [*dict.fromkeys(named), UNKNOWN_DEPARTMENT]
 
 
-def _pairs(table: pd.DataFrame, licences: set[str]) -> dict[tuple[str, str], str]:
-    """(licence, procedure) → department, for the rights in ``licences``."""
-    return {(lic, proc): dept
-            for lic, proc, dept in zip(table["licence_no"], table["procedure"], table["department"], strict=True)
-            if lic in licences}
+def _mineral_classes(frame: pd.DataFrame, table: pd.DataFrame) -> list[Any]:
+    """The 矿种类别 of each line of a 部门手续清单 table, joined back on the source file and row."""
+    classes = {(f, r): c for f, r, c in zip(frame["source_file"], frame["source_row"], frame["mineral_class"],
+                                             strict=True)}
+    return [classes[f, r] for f, r in zip(table["source_file"], table["source_row"], strict=True)]
 
 
-def _departments(frame: pd.DataFrame, previous: pd.DataFrame | None, plan: Plan) -> list[DepartmentLine]:
+def _departments(frame: pd.DataFrame, comparison: Comparison | None, plan: Plan) -> list[DepartmentLine]:
     """Pending procedures per department, coal and non-coal; with a previous week, how many
     were cleared and how many were added among the rights present in both weeks."""
-    now = _pending(frame, plan)
-    cleared: dict[str, int] = defaultdict(int)
-    added: dict[str, int] = defaultdict(int)
-    if previous is not None:
-        before = _pending(previous, plan)
-        both = set(_states(frame)) & set(_states(previous))
-        now_pairs, old_pairs = _pairs(now, both), _pairs(before, both)
-        for pair, dept in old_pairs.items():
-            cleared[dept] += pair not in now_pairs
-        for pair, dept in now_pairs.items():
-            added[dept] += pair not in old_pairs
+    now = department_table(frame, plan)
+    now["mineral_class"] = _mineral_classes(frame, now)
+    cleared: Counter[str] = Counter()
+    added: Counter[str] = Counter()
+    if comparison is not None:
+        cleared, added = comparison.procedure_changes(now, plan)
     lines = []
     for dept in _department_order():
         mine = now[now["department"] == dept]
         coal, noncoal = int((mine["mineral_class"] == COAL).sum()), int((mine["mineral_class"] == NON_COAL).sum())
         if len(mine) or cleared[dept]:
-            lines.append(DepartmentLine(dept, coal, noncoal, len(mine), cleared[dept] if previous is not None else None,
-                                        added[dept] if previous is not None else None))
+            lines.append(DepartmentLine(dept, coal, noncoal, len(mine), cleared[dept] if comparison else None,
+                                        added[dept] if comparison else None))
     return lines
 
 
@@ -477,9 +252,13 @@ def _trend_point(snapshot: Snapshot, plan: Plan) -> TrendPoint:
     return TrendPoint(f"第{snapshot.week}周", int(region["done"]), line_rate(region))
 
 
-def _trend(store: Store, plan: Plan, loaded: dict[tuple[int, int], Snapshot], year: int, week: int) -> list[TrendPoint]:
+def _trend(store: Store, plan: Plan, loaded: dict[tuple[int, int], Snapshot], year: int, week: int
+           ) -> list[TrendPoint]:
     keys = [(w.year, w.week) for w in store.weeks() if (w.year, w.week) <= (year, week)][-TREND_WEEKS:]
     return [_trend_point(loaded.get(k) or store.load_snapshot(*k), plan) for k in keys]
+
+
+# ---- the whole report --------------------------------------------------------------------------
 
 
 def build_report(store: Store, plan: Plan, year: int, week: int) -> ReportData:
@@ -508,12 +287,12 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
     sent = submissions(current.files, flagged_by_file(current.rows))
     cities = _cities(table, previous_table, comparison, _CityFacts(sent, overdue_by_city, region_rate))
     tasks = _tasks(frame, table, plan, comparison)
-    rate_change, compared = _rate_change(frame, before, plan) if before is not None else (None, None)
+    change, compared = rate_change(frame, before, plan) if before is not None else (None, None)
     missing = [c.city for c in cities if not c.sent and c.city != UNKNOWN_CITY]
     overall = Overall(
         rights=int(region["rights"]), done=int(region["done"]), rate=region_rate,
-        newly_done=int(comparison.rows["newly_done"].sum()) if comparison else None,
-        rate_change=rate_change, compared_cities=compared,
+        newly_done=comparison.newly_done if comparison else None,
+        rate_change=change, compared_cities=compared,
         groups=_groups(frame, plan, tasks), cities_sent=len(divisions().cities) - len(missing),
         cities_total=len(divisions().cities), missing_cities=missing, goal_date=plan.goal_date,
         days_left=(plan.goal_date - sunday).days,
@@ -522,7 +301,7 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
         title=f"全区盘活矿业权工作进展情况通报（{current.year}年第{current.week}周）", plan_name=plan.name,
         year=current.year, week=current.week, monday=monday, sunday=sunday, period=period_text(monday, sunday),
         stored_at=current.stored_at, previous=previous.label if previous is not None else None, overall=overall,
-        tasks=tasks, cities=cities, departments=_departments(frame, before, plan), overdue=overdue[:OVERDUE_LISTED],
-        overdue_total=len(overdue), submissions=sent, stats=_stats(table, plan, cities),
-        task_labels=[t.label for t in plan.tasks], trend=list(trend),
+        tasks=tasks, cities=cities, departments=_departments(frame, comparison, plan),
+        overdue=overdue[:OVERDUE_LISTED], overdue_total=len(overdue), submissions=sent,
+        stats=_stats(table, plan, cities), task_labels=[t.label for t in plan.tasks], trend=list(trend),
     )
