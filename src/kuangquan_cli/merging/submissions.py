@@ -90,4 +90,4 @@ def submissions(files: Iterable[Mapping[str, Any]], flagged: Mapping[str, int]) 
 
 def flagged_by_file(rows: pd.DataFrame) -> dict[str, int]:
     """The rows to check (待核实) per file, from merged rows (a stored snapshot's)."""
-    return {name: int(n) for name, n in rows.groupby("source_file")["flagged"].sum().items()}
+    return {str(name): int(n) for name, n in rows.groupby("source_file")["flagged"].sum().items()}

@@ -8,7 +8,7 @@ each table's ``…_headers`` maps them to the Chinese its sheet in the merged wo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.checking.reconcile import Counted, ReconRow, reconcile
@@ -23,6 +23,9 @@ NOT_FILLED, UNKNOWN_CITY, UNKNOWN_TASK = "未填", "（未识别盟市）", "未
 UNKNOWN_DEPARTMENT = "未确定（矿种类别未填或该手续不适用）"
 #: The 盟市统计 table's closing lines: each 盟市's 小计, then the region's (全区) 合计.
 SUBTOTAL, TOTAL, REGION = "小计", "合计", "全区"
+
+#: A line of a summary table, column key → value (as ``DataFrame.to_dict("records")`` gives it).
+Line = dict[Hashable, Any]
 
 #: The column key of each status in the 盟市统计 table; a status an office adds to the
 #: enumeration keeps its own name as its key.
@@ -105,7 +108,7 @@ def city_headers() -> dict[str, str]:
 
 def _progress_line(city: str, task: str, counts: pd.Series) -> dict[str, Any]:
     rights = int(counts.sum())
-    by_key = {STATUS_KEYS.get(status, status): int(n) for status, n in counts.items()}
+    by_key = {STATUS_KEYS.get(str(status), str(status)): int(n) for status, n in counts.items()}
     rate = completion_rate(by_key["done"], rights - by_key["cannot_resume"])
     return {"city": city, "task": task, "rights": rights, **by_key, "rate": rate}
 
@@ -135,7 +138,7 @@ def city_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(lines, columns=list(city_headers()))
 
 
-def line_rate(line: dict[str, Any]) -> float | None:
+def line_rate(line: Line) -> float | None:
     """A line's completion rate, None where it has none (the table holds NaN there)."""
     import pandas as pd
 
@@ -148,12 +151,12 @@ def task_lines(table: pd.DataFrame) -> pd.DataFrame:
     return table[~table["task"].isin([SUBTOTAL, TOTAL])]
 
 
-def subtotal_lines(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
+def subtotal_lines(table: pd.DataFrame) -> dict[str, Line]:
     """盟市 → its 小计 line of the 盟市统计 table."""
     return {line["city"]: line for line in table[table["task"] == SUBTOTAL].to_dict("records")}
 
 
-def region_line(table: pd.DataFrame) -> dict[str, Any]:
+def region_line(table: pd.DataFrame) -> Line:
     """The region's 合计 line of the 盟市统计 table."""
     return table[table["city"] == REGION].to_dict("records")[0]
 

@@ -61,7 +61,7 @@ TREND_WEEKS = 12
 def _task_status_counts(table: pd.DataFrame) -> dict[str, dict[str, int]]:
     """Task label → status key → rights, summed over the 盟市 lines of the 盟市统计 table."""
     sums = task_lines(table).groupby("task")[["not_started", "in_progress", "done"]].sum()
-    return {str(label): {k: int(v) for k, v in row.items()} for label, row in sums.iterrows()}
+    return {str(label): {str(k): int(v) for k, v in row.items()} for label, row in sums.iterrows()}
 
 
 def _tasks(frame: pd.DataFrame, table: pd.DataFrame, plan: Plan, comparison: Comparison | None) -> list[TaskLine]:
