@@ -21,8 +21,10 @@ from kuangquan_cli.checking.validate import validate_file
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.jobs import merge_and_store
 from kuangquan_cli.merging.merge import merge_inbox, resolve_week
+from kuangquan_cli.merging.store import Store
 from kuangquan_cli.outputs.merged_workbook import write_merged_workbook
 from kuangquan_cli.reference.tables import divisions
+from kuangquan_cli.report.assemble import build_report
 from support import AS_OF, city_rows, invoke, licence, row, sheet, write_city, write_inbox
 
 CITIES = divisions().cities
@@ -170,6 +172,27 @@ def test_messy_inbox_is_reported_and_every_readable_row_kept(messy, tmp_path, pl
     assert Counter(p["代码"] for p in sheet(out, "问题清单")) == {
         "merge.missing_city": 1, "merge.duplicate_city": 1, "licence.duplicate": 2, "file.unreadable": 1,
         "header.not_found": 1}
+
+
+def test_the_report_lists_the_workbooks_submissions(messy, tmp_path, plan):
+    """One 报送情况 for both outputs: the 通报, built from the store, lists the workbook's lines, each
+    status in the 通报's wording; a rejected file stands under the 盟市 its name names."""
+    (messy / "阿拉善盟（本周）.xlsx").write_bytes(b"not a workbook")
+    out, db = tmp_path / "汇总.xlsx", tmp_path / "kq.db"
+    merge_and_store(messy, plan, 2022, 38, out=out, db=db)
+    with Store(db) as store:
+        report = build_report(store, plan, 2022, 38)
+
+    in_report = {"已汇总": "按时报送", "重复报送（各行放入待核实，不计入统计）": "重复报送（不计入）"}
+    expected = [(s["盟市"], s["文件"], s["行数"], s["待核实行数"], s["错误"], s["警告"],
+                 in_report.get(s["状态"], s["状态"]), s["说明"]) for s in sheet(out, "报送情况")]
+    listed = [(s.city, s.file, s.rows, s.flagged, s.errors, s.warnings, s.text.report, s.note)
+              for s in report.submissions]
+    assert listed == expected
+    alxa = [line for line in expected if line[0] == "阿拉善盟"]
+    assert [(line[1], line[6]) for line in alxa] == [("阿拉善盟（本周）.xlsx", "已拒收")]
+    reasons = {c.city: [r.text for r in c.reasons] for c in report.cities}
+    assert reasons["阿拉善盟"] == [f"台账未能汇总（{alxa[0][7]}）"]
 
 
 def test_messy_inbox_in_the_terminal(messy, tmp_path):

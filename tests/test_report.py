@@ -15,7 +15,8 @@ import pytest
 from kuangquan_cli.jobs import merge_and_store
 from kuangquan_cli.merging.store import Store
 from kuangquan_cli.reference.plan import load_plan
-from kuangquan_cli.report.data import OVERDUE_LISTED, ReportData, assemble, build_report
+from kuangquan_cli.report.assemble import OVERDUE_LISTED, assemble, build_report
+from kuangquan_cli.report.model import ReportData
 from kuangquan_cli.report.render import render_report, write_report
 from kuangquan_cli.samples.generation import LATE_CITY, STALLED_CITIES
 from support import city_rows, kq, sheet, write_city
@@ -110,9 +111,9 @@ def test_departments_and_submissions_match_the_workbook(region):
     sent = {s["盟市"]: s for s in sheet(workbook, "报送情况")}
     for line in data.submissions:
         assert line.rows == sent[line.city]["行数"]
-        assert line.on_time == (line.city != LATE_CITY)
+        assert line.counted == (line.city != LATE_CITY)
     late = next(s for s in data.submissions if s.city == LATE_CITY)
-    assert (late.file, late.status) == (None, "未报送")
+    assert (late.file, late.text.report) == (None, "未报送")
 
 
 def test_the_region_rate_change_compares_the_same_cities(region):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+#: How a severity reads wherever kq shows one to a user (terminal, annotated copy, merged workbook).
+SEVERITY_TEXT: dict[Severity, str] = {"error": "错误", "warning": "警告"}
 _FORMATTER = string.Formatter()
 
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kuangquan_cli.checking.findings import Finding, FindingTally, make_finding
 from kuangquan_cli.checking.parse import RowValues
@@ -22,20 +22,15 @@ from kuangquan_cli.checking.reconcile import ReconRow, reconcile, reconciliation
 from kuangquan_cli.checking.validate import FileResult, Record, covers_region, validate_file
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.merging.rows import row_record
+from kuangquan_cli.merging.submissions import DUPLICATE, MERGED, REJECTED, Submission, sender, submissions
 from kuangquan_cli.reading.addresses import column_letter
 from kuangquan_cli.reading.limits import Limits
 from kuangquan_cli.reference.own_files import ANNOTATED_SUFFIX, MERGED_PREFIX
 from kuangquan_cli.reference.plan import Plan
-from kuangquan_cli.reference.tables import city_named_in, divisions
+from kuangquan_cli.reference.tables import divisions
 from kuangquan_cli.reference.weeks import week_label, week_range
 
-if TYPE_CHECKING:
-    pass
-
 LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
-
-MERGED, DUPLICATE, REJECTED = "merged", "duplicate", "rejected"
-STATUS_TEXT = {MERGED: "已汇总", DUPLICATE: "重复报送（各行放入待核实，不计入统计）", REJECTED: "已拒收"}
 
 _WEEK_NAMES = (
     re.compile(r"(?P<y>\d{4})\s*[-_ ]?\s*W(?P<w>\d{1,2})(?!\d)", re.IGNORECASE),
@@ -94,8 +89,8 @@ class SourceFile:
 
     @property
     def named_city(self) -> str | None:
-        """The file's 盟市, or for a rejected file the one its name suggests (for the 报送情况)."""
-        return self.result.city or city_named_in(self.result.path.stem)
+        """The file's 盟市, or for a rejected file the one its name suggests."""
+        return sender(self.result.city, self.file)
 
     def file_errors(self) -> list[Finding]:
         return [f for f in self.result.file_findings if f.is_error]
@@ -191,6 +186,10 @@ class MergeResult(FindingTally):
         for row in self.rows:
             counts[row.source.file] += row.flagged
         return counts
+
+    def submissions(self) -> list[Submission]:
+        """The 报送情况: each 盟市 with the file(s) it sent, or 未报送."""
+        return submissions((s.to_dict() for s in self.sources), self.flagged_by_file())
 
     def to_dict(self) -> dict[str, Any]:
         """The §9.1 merge JSON (plus ``ignored`` files and the error/warning totals)."""

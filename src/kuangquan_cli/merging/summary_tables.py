@@ -2,24 +2,35 @@
 
 They take the same DataFrame whether the rows come from a fresh merge or from a stored
 snapshot, so the merged workbook and the weekly report count alike. Only counted rows (not a
-盟市's second file) enter the figures; headers are the Chinese the sheets show.
+盟市's second file) enter the figures. Columns are stable English keys, which the report reads;
+each table's ``…_headers`` maps them to the Chinese its sheet in the merged workbook shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.checking.reconcile import Counted, ReconRow, reconcile
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import divisions, enumerations, field_by_name, procedures
+from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, DONE, IN_PROGRESS, NOT_STARTED
 
 if TYPE_CHECKING:
     import pandas as pd
 
-DONE, CANNOT_RESUME = "已完成", "不具备条件"
 NOT_FILLED, UNKNOWN_CITY, UNKNOWN_TASK = "未填", "（未识别盟市）", "未确定"
 UNKNOWN_DEPARTMENT = "未确定（矿种类别未填或该手续不适用）"
+#: The 盟市统计 table's closing lines: each 盟市's 小计, then the region's (全区) 合计.
+SUBTOTAL, TOTAL, REGION = "小计", "合计", "全区"
+
+#: A line of a summary table, column key → value (as ``DataFrame.to_dict("records")`` gives it).
+Line = dict[Hashable, Any]
+
+#: The column key of each status in the 盟市统计 table; a status an office adds to the
+#: enumeration keeps its own name as its key.
+STATUS_KEYS = {NOT_STARTED: "not_started", IN_PROGRESS: "in_progress", DONE: "done",
+               CANNOT_RESUME: "cannot_resume", NOT_FILLED: "not_filled"}
 
 
 def _counted_rights(frame: pd.DataFrame) -> Iterator[Counted]:
@@ -46,6 +57,16 @@ def task_label(task: Any, plan: Plan) -> str:
     return UNKNOWN_TASK if pd.isna(task) else plan.task(int(task)).label
 
 
+def completion_rate(done: int, pursued: int) -> float | None:
+    """Done over the rights pursued (those that are not 不具备条件); None when there are none."""
+    return done / pursued if pursued else None
+
+
+# ---- 分类统计 -----------------------------------------------------------------------------------
+
+CATEGORY_HEADERS = {"task": "任务", "reason": "原因", "plan": "方案", "ledger": "台账", "diff": "差额", "done": DONE}
+
+
 def category_reconciliation(frame: pd.DataFrame, plan: Plan) -> tuple[list[ReconRow], list[ReconRow]]:
     """``reconcile`` of the counted rows, and of those among them already done (已完成)."""
     rows = counted_rows(frame)
@@ -59,34 +80,46 @@ def category_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     recon, done = category_reconciliation(frame, plan)
     lines = [
         {
-            "任务": plan.task(r.task).name if r.task else CANNOT_RESUME,
-            "原因": r.reason or "合计",
-            "方案": r.plan,
-            "台账": r.ledger,
-            "差额": r.diff,
-            DONE: d.ledger,
+            "task": plan.task(r.task).name if r.task else CANNOT_RESUME,
+            "reason": r.reason or TOTAL,
+            "plan": r.plan,
+            "ledger": r.ledger,
+            "diff": r.diff,
+            "done": d.ledger,
         }
         for r, d in zip(recon, done, strict=True)
     ]
-    return pd.DataFrame(lines)
+    return pd.DataFrame(lines, columns=list(CATEGORY_HEADERS))
+
+
+# ---- 盟市统计 -----------------------------------------------------------------------------------
+
+
+def _statuses() -> list[str]:
+    """The status columns of the 盟市统计 table: every status of the enumeration, then 未填."""
+    return [*enumerations()["status"].values, NOT_FILLED]
+
+
+def city_headers() -> dict[str, str]:
+    """The 盟市统计 table's column keys and headers (a status column is headed by the status)."""
+    statuses = {STATUS_KEYS.get(status, status): status for status in _statuses()}
+    return {"city": "盟市", "task": "任务", "rights": "矿业权数", **statuses, "rate": "完成率"}
 
 
 def _progress_line(city: str, task: str, counts: pd.Series) -> dict[str, Any]:
     rights = int(counts.sum())
-    pursued = rights - int(counts[CANNOT_RESUME])
-    return {"盟市": city, "任务": task, "矿业权数": rights, **{k: int(v) for k, v in counts.items()},
-            "完成率": counts[DONE] / pursued if pursued else None}
+    by_key = {STATUS_KEYS.get(str(status), str(status)): int(n) for status, n in counts.items()}
+    rate = completion_rate(by_key["done"], rights - by_key["cannot_resume"])
+    return {"city": city, "task": task, "rights": rights, **by_key, "rate": rate}
 
 
 def city_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    """盟市统计: per 盟市 and task, rights by status and the completion rate.
-
-    The completion rate is 已完成 over the rights that are pursued (not 不具备条件).
-    """
+    """盟市统计: per 盟市 and task, rights by status and the completion rate, each 盟市's 小计
+    and the region's 合计 (``city`` 全区)."""
     import pandas as pd
 
     rows = counted_rows(frame)
-    statuses = [*enumerations()["status"].values, NOT_FILLED]
+    statuses = _statuses()
     keys = pd.DataFrame({
         "city": city_keys(rows),
         "task": [task_label(t, plan) for t in rows["task"]],
@@ -100,19 +133,51 @@ def city_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     for city in [c for c in city_order if c in counts.index.get_level_values(0)]:
         part = counts.loc[city]
         lines += [_progress_line(city, t, part.loc[t]) for t in task_order if t in part.index]
-        lines.append(_progress_line(city, "小计", part.sum()))
-    lines.append(_progress_line("全区", "合计", counts.sum() if len(counts) else pd.Series(0, index=statuses)))
-    return pd.DataFrame(lines)
+        lines.append(_progress_line(city, SUBTOTAL, part.sum()))
+    lines.append(_progress_line(REGION, TOTAL, counts.sum() if len(counts) else pd.Series(0, index=statuses)))
+    return pd.DataFrame(lines, columns=list(city_headers()))
+
+
+def line_rate(line: Line) -> float | None:
+    """A line's completion rate, None where it has none (the table holds NaN there)."""
+    import pandas as pd
+
+    rate = line["rate"]
+    return None if rate is None or pd.isna(rate) else float(rate)
+
+
+def task_lines(table: pd.DataFrame) -> pd.DataFrame:
+    """The 盟市统计 table's per-task lines, without the 小计 and 合计 lines."""
+    return table[~table["task"].isin([SUBTOTAL, TOTAL])]
+
+
+def subtotal_lines(table: pd.DataFrame) -> dict[str, Line]:
+    """盟市 → its 小计 line of the 盟市统计 table."""
+    return {line["city"]: line for line in table[table["task"] == SUBTOTAL].to_dict("records")}
+
+
+def region_line(table: pd.DataFrame) -> Line:
+    """The region's 合计 line of the 盟市统计 table."""
+    return table[table["city"] == REGION].to_dict("records")[0]
+
+
+# ---- 部门手续清单 -------------------------------------------------------------------------------
+
+_DEPARTMENT_FIELDS = ("city", "county", "right_name", "licence_no", "holder", "task", "status", "deadline",
+                      "contact", "phone")
+
+
+def department_headers() -> dict[str, str]:
+    """The 部门手续清单 table's column keys and headers (a ledger field is headed as in the ledger)."""
+    fields = field_by_name()
+    return {"department": "部门", "procedure": "手续", **{name: fields[name].header for name in _DEPARTMENT_FIELDS},
+            "source_file": "来源文件", "source_row": "来源行"}
 
 
 def department_of(procedure: str, mineral_class: str | None) -> str:
     """The department that must act on a pending procedure of a coal or non-coal right."""
     department = procedures()[procedure].department(mineral_class) if mineral_class else None
     return department or UNKNOWN_DEPARTMENT
-
-
-_DEPARTMENT_FIELDS = ("city", "county", "right_name", "licence_no", "holder", "task", "status", "deadline",
-                      "contact", "phone")
 
 
 def department_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
@@ -124,16 +189,15 @@ def department_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 
     rows = counted_rows(frame)
     rows = rows[~rows["status"].isin([DONE, CANNOT_RESUME]) & (rows["missing"].map(len) > 0)]
-    headers = field_by_name()
     order = {name: i for i, name in enumerate(procedures())}
     cities = {name: i for i, name in enumerate(divisions().cities)}
     lines = []
     for row in rows.explode("missing").itertuples(index=False):
-        line = {"部门": department_of(row.missing, row.mineral_class), "手续": row.missing}
-        line |= {headers[name].header: getattr(row, name) for name in _DEPARTMENT_FIELDS}
-        line[headers["task"].header] = task_label(row.task, plan)
-        line |= {"来源文件": row.source_file, "来源行": row.source_row}
-        lines.append(((line["部门"], order[row.missing], cities.get(row.city, len(cities)), row.source_file,
+        line = {"department": department_of(row.missing, row.mineral_class), "procedure": row.missing}
+        line |= {name: getattr(row, name) for name in _DEPARTMENT_FIELDS}
+        line["task"] = task_label(row.task, plan)
+        line |= {"source_file": row.source_file, "source_row": row.source_row}
+        lines.append(((line["department"], order[row.missing], cities.get(row.city, len(cities)), row.source_file,
                        row.source_row), line))
-    columns = ["部门", "手续", *(headers[n].header for n in _DEPARTMENT_FIELDS), "来源文件", "来源行"]
-    return pd.DataFrame([line for _, line in sorted(lines, key=lambda item: item[0])], columns=columns)
+    return pd.DataFrame([line for _, line in sorted(lines, key=lambda item: item[0])],
+                        columns=list(department_headers()))

@@ -18,23 +18,28 @@ from pathlib import Path
 from typing import Any
 
 from kuangquan_cli.atomic import refuse_overwrite, save_workbook_atomically
+from kuangquan_cli.checking.catalogue import SEVERITY_TEXT
 from kuangquan_cli.checking.findings import Finding
 from kuangquan_cli.checking.validate import FileResult
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.outputs.cells import write_value
+from kuangquan_cli.outputs.styles import HEADER_FILL
 from kuangquan_cli.reading.workbook import read_sheets, sniff_kind
 from kuangquan_cli.reference.own_files import annotated_name
 from kuangquan_cli.reference.tables import field_by_name
+from kuangquan_cli.text import display_width
 
 SUMMARY_SHEET = "校验结果"
 FILL = {"error": "FFC7CE", "warning": "FFEB9C"}  # Excel's own 差 / 适中 cell styles
-LEVEL = {"error": "错误", "warning": "警告"}
-COLUMNS = (("序号", 6), ("单元格", 10), ("字段", 16), ("填写内容", 24), ("问题", 50), ("建议", 36), ("代码", 24), ("级别", 6))
+COLUMNS = (
+    ("序号", 6), ("单元格", 10), ("字段", 16), ("填写内容", 24), ("问题", 50), ("建议", 36), ("代码", 24), ("级别", 6)
+)
 TABLE_HEADER_ROW = 5
 WRAPPED = (4, 5, 6)  # 填写内容, 问题, 建议
 COMMENT_WIDTH_PT = 300
 COMMENT_LINE_WIDTH = 44  # in half-width characters, what a 300 pt comment box holds per line
 LINE_HEIGHT_PT = 15
+
 
 def _header(field: str | None) -> str:
     return field_by_name()[field].header if field else ""
@@ -153,7 +158,7 @@ def _mark(cell: Any, found: list[Finding]) -> None:
 
     worst = "error" if any(f.is_error for f in found) else "warning"
     cell.fill = PatternFill("solid", fgColor=FILL[worst])
-    lines = [f"【{LEVEL[f.severity]}】{f.message}\n建议：{f.advice}" for f in found]
+    lines = [f"【{SEVERITY_TEXT[f.severity]}】{f.message}\n建议：{f.advice}" for f in found]
     if cell.comment is not None:
         lines.append(f"——原批注——\n{cell.comment.text}")
     text = "\n".join(lines)
@@ -169,9 +174,7 @@ def _wrapped_lines(text: str, width: float) -> int:
 
     Neither openpyxl nor LibreOffice sizes rows to wrapped text on opening, so kq does.
     """
-    return sum(
-        max(1, math.ceil(sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) / width)) for line in text.splitlines() or [""]
-    )
+    return sum(max(1, math.ceil(display_width(line) / width)) for line in text.splitlines() or [""])
 
 
 # --- the 校验结果 sheet ---------------------------------------------------------------------
@@ -239,7 +242,7 @@ def _table(ws: Any, rows: Iterable[tuple[Finding, Any | None]]) -> None:
     for col, (title, width) in enumerate(COLUMNS, start=1):
         head = ws.cell(TABLE_HEADER_ROW, col, title)
         head.font = Font(bold=True)
-        head.fill = PatternFill("solid", fgColor="DDEBF7")
+        head.fill = PatternFill("solid", fgColor=HEADER_FILL)
         ws.column_dimensions[get_column_letter(col)].width = width
     number = 0
     for number, (finding, cell) in enumerate(rows, start=1):
@@ -268,7 +271,7 @@ def _table_row(ws: Any, r: int, number: int, finding: Finding, cell: Any | None)
     write_value(ws.cell(r, 5), finding.message)
     write_value(ws.cell(r, 6), finding.advice)
     ws.cell(r, 7, finding.code)
-    ws.cell(r, 8, LEVEL[finding.severity]).fill = PatternFill("solid", fgColor=FILL[finding.severity])
+    ws.cell(r, 8, SEVERITY_TEXT[finding.severity]).fill = PatternFill("solid", fgColor=FILL[finding.severity])
     for col in range(1, len(COLUMNS) + 1):
         ws.cell(r, col).alignment = Alignment(wrap_text=col in WRAPPED, vertical="top")
     lines = max(_wrapped_lines(str(ws.cell(r, col).value or ""), COLUMNS[col - 1][1]) for col in WRAPPED)

@@ -17,13 +17,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.atomic import atomic_write
+from kuangquan_cli.checking.catalogue import SEVERITY_TEXT
 from kuangquan_cli.checking.findings import Finding
-from kuangquan_cli.merging.merge import STATUS_TEXT, MergedRow, MergeResult, SourceFile
+from kuangquan_cli.merging.merge import MergedRow, MergeResult
 from kuangquan_cli.merging.rows import rows_frame
-from kuangquan_cli.merging.summary_tables import category_table, city_table, department_table
+from kuangquan_cli.merging.summary_tables import (
+    CATEGORY_HEADERS,
+    category_table,
+    city_headers,
+    city_table,
+    department_headers,
+    department_table,
+)
 from kuangquan_cli.outputs.cells import clean_text, looks_like_formula
+from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL
 from kuangquan_cli.reference.plan import Plan
-from kuangquan_cli.reference.tables import divisions, field_by_name, fields
+from kuangquan_cli.reference.tables import field_by_name, fields
 from kuangquan_cli.text import display_width
 
 if TYPE_CHECKING:
@@ -34,9 +43,6 @@ if TYPE_CHECKING:
 
 SOURCE_HEADERS = ("来源文件", "来源行")
 PROBLEMS_HEADER = "问题"
-MISSING_TEXT = "未报送"
-SEVERITY_TEXT = {"error": "错误", "warning": "警告"}
-_DATE_FORMAT = "yyyy-mm-dd"
 _PERCENT_FORMAT = "0.0%"
 _MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 6, 60, 300
 #: Text is written with ``write_string`` only; should a generic ``write`` ever be used, these still
@@ -82,9 +88,9 @@ class Formats:
     @classmethod
     def of(cls, book: Workbook) -> Formats:
         return cls(
-            header=book.add_format({"bold": True, "pattern": 1, "bg_color": "#DDEBF7", "text_wrap": True,
+            header=book.add_format({"bold": True, "pattern": 1, "bg_color": f"#{HEADER_FILL}", "text_wrap": True,
                                     "valign": "vcenter"}),
-            date=book.add_format({"num_format": _DATE_FORMAT}),
+            date=book.add_format({"num_format": DATE_FORMAT}),
             percent=book.add_format({"num_format": _PERCENT_FORMAT}),
             quoted=book.add_format({"quote_prefix": True}),
         )
@@ -131,33 +137,46 @@ def _ledger_values(names: list[str], record: dict[str, Any], findings: list[Find
     text the 盟市 typed (taken from its finding), so a flagged row loses nothing."""
     typed = {f.field: f.value for f in findings if f.field and f.value is not None}
     values = [_cell_value(name, record[name], plan) for name in names]
-    return [typed.get(name) if value is None else value for name, value in zip(names, values)] if typed else values
+    if not typed:
+        return values
+    return [typed.get(name) if value is None else value for name, value in zip(names, values, strict=True)]
+
+
+def _problem(finding: Finding) -> str:
+    """Where, the severity when it is only a warning, and the message: ``J17（警告）：…``."""
+    where = finding.cell or finding.column or "整个文件"
+    level = "" if finding.is_error else f"（{SEVERITY_TEXT[finding.severity]}）"
+    return f"{where}{level}：{finding.message}"
 
 
 def _problems(findings: list[Finding]) -> str:
-    return "；".join(
-        f"{f.cell or f.column or '整个文件'}{'' if f.is_error else '（警告）'}：{f.message}" for f in findings
-    )
+    return "；".join(map(_problem, findings))
 
 
-def _ledger_line(row: MergedRow, record: dict[str, Any], names: list[str], plan: Plan, with_problems: bool) -> list[Any]:
+def _ledger_line(
+    row: MergedRow, record: dict[str, Any], names: list[str], plan: Plan, with_problems: bool
+) -> list[Any]:
     findings = row.findings
     problems = [_problems(findings)] if with_problems else []
     return [row.source.file, row.record.row, *problems, *_ledger_values(names, record, findings, plan)]
 
 
-def _ledger_table(title: str, rows: list[tuple[MergedRow, dict[str, Any]]], plan: Plan, with_problems: bool) -> Table:
+def _ledger_table(
+    title: str, rows: list[tuple[MergedRow, dict[str, Any]]], plan: Plan, with_problems: bool
+) -> Table:
     """A sheet of merged rows, each given with its ``to_record`` dict (made once for the frame too)."""
     headers = [*SOURCE_HEADERS, *([PROBLEMS_HEADER] if with_problems else []), *(f.header for f in fields())]
     names = [f.name for f in fields()]
     return Table(title, headers, [_ledger_line(row, record, names, plan, with_problems) for row, record in rows])
 
 
-def _frame_table(title: str, frame: pd.DataFrame, percent: frozenset[str] = frozenset()) -> Table:
+def _frame_table(title: str, frame: pd.DataFrame, headers: dict[str, str], percent: frozenset[str] = frozenset()
+                 ) -> Table:
+    """A summary table under its Chinese headers (``headers``: column key → header)."""
     import pandas as pd
 
     rows = [[None if pd.isna(v) else v for v in line] for line in frame.itertuples(index=False)]
-    return Table(title, list(frame.columns), rows, percent)
+    return Table(title, [headers[key] for key in frame.columns], rows, frozenset(headers[key] for key in percent))
 
 
 def _findings_table(result: MergeResult) -> Table:
@@ -174,18 +193,10 @@ def _findings_table(result: MergeResult) -> Table:
 def _submissions_table(result: MergeResult) -> Table:
     """报送情况: each 盟市 in order with the file(s) it sent, or 未报送; unknown files last."""
     headers = ["盟市", "文件", "行数", "待核实行数", "错误", "警告", "状态", "说明"]
-    flagged = result.flagged_by_file()
-
-    def line(city: str | None, source: SourceFile) -> list[Any]:
-        r = source.result
-        return [city, source.file, len(r.records), flagged[source.file], r.errors, r.warnings,
-                STATUS_TEXT[source.status], source.reason]
-
-    rows: list[list[Any]] = []
-    for city in divisions().cities:
-        sent = [s for s in result.sources if s.named_city == city]
-        rows += [line(city, s) for s in sent] or [[city, None, 0, 0, 0, 0, MISSING_TEXT, None]]
-    rows += [line(None, s) for s in result.sources if s.named_city is None]
+    rows: list[list[Any]] = [
+        [s.city, s.file, s.rows, s.flagged, s.errors, s.warnings, s.text.merge, s.note]
+        for s in result.submissions()
+    ]
     return Table("报送情况", headers, rows)
 
 
@@ -199,9 +210,9 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
     return [
         _ledger_table("汇总台账", merged, plan, with_problems=False),
         _ledger_table("待核实", flagged, plan, with_problems=True),
-        _frame_table("分类统计", category_table(frame, plan)),
-        _frame_table("盟市统计", city_table(frame, plan), frozenset({"完成率"})),
-        _frame_table("部门手续清单", department_table(frame, plan)),
+        _frame_table("分类统计", category_table(frame, plan), CATEGORY_HEADERS),
+        _frame_table("盟市统计", city_table(frame, plan), city_headers(), frozenset({"rate"})),
+        _frame_table("部门手续清单", department_table(frame, plan), department_headers()),
         _findings_table(result),
         _submissions_table(result),
     ]

@@ -14,10 +14,12 @@ from typing import Any
 
 from kuangquan_cli.atomic import refuse_overwrite, save_workbook_atomically
 from kuangquan_cli.errors import KqError
+from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL
 from kuangquan_cli.reading.addresses import column_letter
 from kuangquan_cli.reference.plan import Plan, PlanTask
 from kuangquan_cli.reference.tables import Field, divisions, enumerations, field_by_name, fields
 from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, DONE, MINING, NO, YES
+from kuangquan_cli.text import display_width
 
 LEDGER_SHEET = "台账"
 STATS_SHEET = "统计"
@@ -25,13 +27,11 @@ LISTS_SHEET = "下拉选项"
 HEADER_ROW = 3
 FIRST_DATA_ROW = HEADER_ROW + 1
 LAST_DATA_ROW = 2000
-DATE_FORMAT = "yyyy-mm-dd"
 TEXT_FORMAT = "@"
 TEXT_KINDS = frozenset({"licence", "credit_code", "phone"})
 REQUIRED_LABEL = {"yes": "必填", "no": "选填", "conditional": "条件必填"}
 WIDTH_BY_KIND = {"date": 12, "licence": 26, "credit_code": 22, "phone": 15, "list": 24, "text": 20, "int": 6}
 WIDE_TEXT = frozenset({"measures", "progress", "right_name", "holder"})
-HEADER_FILL = "DDEBF7"
 STATS_COLUMNS = (("任务类别", 34), ("原因分类", 16), ("本表行数", 10), ("其中已完成", 10), ("方案底数（全区）", 16))
 STATS_FIRST_ROW = 5
 REQUIRED_FONT = "C00000"
@@ -107,7 +107,8 @@ def _title_rows(ws: Any, plan: Plan, city: str | None) -> None:
     ws.row_dimensions[1].height = 30
     ws.cell(2, 1, "填报单位：（盖章）")
     ws.cell(2, field_by_name()["licence_no"].letter_index + 1, "填报日期：　　年　　月　　日")
-    ws.cell(2, field_by_name()["valid_to"].letter_index + 1, "红色列名为必填项；鼠标移到列名上可看填写说明。各项合计见“统计”表，自动计算，无需手填。")
+    ws.cell(2, field_by_name()["valid_to"].letter_index + 1,
+            "红色列名为必填项；鼠标移到列名上可看填写说明。各项合计见“统计”表，自动计算，无需手填。")
 
 
 def _header(ws: Any, plan: Plan) -> None:
@@ -150,7 +151,7 @@ def header_note(f: Field, plan: Plan) -> str:
 def _width(f: Field) -> float:
     if f.name in WIDE_TEXT:
         return 30
-    return max(WIDTH_BY_KIND.get(f.kind, 12), min(len(f.header) * 2 + 2, 14))
+    return max(WIDTH_BY_KIND.get(f.kind, 12), min(display_width(f.header) + 2, 14))
 
 
 def _formats(ws: Any) -> None:
@@ -258,7 +259,8 @@ def _statistics(ws: Any, plan: Plan, city: str | None) -> None:
             row += 1
     total_rows.append(row)
     cannot = {"right_type": MINING, "status": CANNOT_RESUME}
-    _stat_row(ws, row, ("不具备条件的采矿权", plan.cannot_resume_reason), [cannot], plan.cannot_resume, bold=True, done=False)
+    _stat_row(ws, row, ("不具备条件的采矿权", plan.cannot_resume_reason), [cannot], plan.cannot_resume,
+              bold=True, done=False)
     _stat_totals(ws, row + 1, total_rows, plan.stopped_mines + plan.exploration_rights + plan.cannot_resume)
 
 

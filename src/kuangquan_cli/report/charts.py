@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from kuangquan_cli.report.formats import pct
+
 WIDTH = 560  # scaled down to a phone's width, the 13 px labels stay readable
 ROW_HEIGHT = 28
 BAR_HEIGHT = 16
@@ -46,10 +48,6 @@ def _scale(top_value: float) -> tuple[float, list[float]]:
     step = next((s for s in _STEPS if top_value <= s * _MAX_TICKS), 0.25)
     top = max(step, step * math.ceil(round(top_value / step, 9)))
     return top, [step * i for i in range(round(top / step) + 1)]
-
-
-def _pct(value: float) -> str:
-    return f"{value:.1%}"
 
 
 def _svg(height: float, title: str, body: list[str]) -> Markup:
@@ -91,11 +89,11 @@ def bar_chart(title: str, bars: Sequence[Bar], reference: float | None = None, r
         fill = ALERT if bar.alert else COLOR
         body.append(f'<rect x="{label_width:.1f}" y="{y + (ROW_HEIGHT - BAR_HEIGHT) / 2:.1f}" width="{width:.1f}" '
                     f'height="{BAR_HEIGHT}" fill="{fill}"/>')
-        body.append(_text(label_width + width + 4, middle, _pct(bar.value)))
+        body.append(_text(label_width + width + 4, middle, pct(bar.value)))
     if reference is not None:
         body.append(f'<line x1="{x(reference):.1f}" y1="{TOP - 2}" x2="{x(reference):.1f}" y2="{height - BOTTOM + 4}" '
                     f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="5 3"/>')
-        body.append(_text(x(reference), height - 8, f"{reference_label}{_pct(reference)}", "middle"))
+        body.append(_text(x(reference), height - 8, f"{reference_label}{pct(reference)}", "middle"))
     return _svg(height, title, body)
 
 
@@ -114,13 +112,14 @@ def line_chart(title: str, points: Sequence[tuple[str, float]]) -> Markup:
     body = []
     for tick in ticks:
         _, y = xy(0, tick)
-        body.append(f'<line x1="{LINE_LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
+        body.append(f'<line x1="{LINE_LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
+                    f'stroke="{GRID}" stroke-width="1"/>')
         body.append(_text(LINE_LEFT - 6, y + FONT_SIZE * 0.35, f"{tick:.0%}", "end", MUTED))
     coords = [xy(i, v) for i, (_, v) in enumerate(points)]
     path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords)
     body.append(f'<polyline points="{path}" fill="none" stroke="{COLOR}" stroke-width="2"/>')
     for (label, value), (cx, cy) in zip(points, coords, strict=True):
         body.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{COLOR}"/>')
-        body.append(_text(cx, cy - 8, _pct(value), "middle"))
+        body.append(_text(cx, cy - 8, pct(value), "middle"))
         body.append(_text(cx, LINE_HEIGHT - LINE_BOTTOM + 18, label, "middle", MUTED))
     return _svg(LINE_HEIGHT, title, body)

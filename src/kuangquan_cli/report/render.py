@@ -1,6 +1,6 @@
 """``kq report``: the weekly 通报 rendered from the stored snapshots, as HTML or Markdown.
 
-The data comes from ``report_data`` (one object, testable without rendering); this module only
+The data comes from ``assemble`` (one ``ReportData``, testable without rendering); this module only
 turns it into text with the Jinja templates in ``templates/``. The HTML is one self-contained
 file (inline CSS and SVG, no script, a Content-Security-Policy that forbids anything else) that
 prints on A4 and reads on a phone; the Markdown carries the same tables for pasting into
@@ -21,7 +21,9 @@ from kuangquan_cli.merging.store import Store
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.resources import data_dir
 from kuangquan_cli.reference.weeks import week_label, week_range
-from kuangquan_cli.report.data import ReportData, build_report, cn_date
+from kuangquan_cli.report.assemble import build_report
+from kuangquan_cli.report.formats import cn_date, num, pct, pp, signed
+from kuangquan_cli.report.model import ReportData
 
 if TYPE_CHECKING:
     import jinja2
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
 
 SUFFIXES = {"html": ".html", "md": ".md"}
 REPORT_PREFIX = "全区盘活矿业权工作进展通报_"
-DASH = "—"
 #: Characters Markdown could read as markup inside a table cell or a list item.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
 
@@ -49,26 +50,6 @@ def report_format(fmt: str | None, out: Path | None) -> str:
     return fmt or named or "html"
 
 
-# ---- filters shared by both templates ----------------------------------------------------------
-
-
-def _num(value: int | None) -> str:
-    return DASH if value is None else str(value)
-
-
-def _pct(value: float | None) -> str:
-    return DASH if value is None else f"{value:.1%}"
-
-
-def _signed(value: int | None) -> str:
-    return DASH if value is None else f"{value:+d}"
-
-
-def _pp(value: float | None) -> str:
-    """A change of rate in percentage points (the table's header names the unit): +3.0."""
-    return DASH if value is None else f"{value * 100:+.1f}"
-
-
 def _md_escape(value: Any) -> Any:
     """Every value a Markdown template prints: ledger text cannot become markup or break a table."""
     if not isinstance(value, str):
@@ -85,7 +66,7 @@ def _environment(fmt: str) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(data_dir("templates")), undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, **options,
     )
-    env.filters.update(num=_num, pct=_pct, signed=_signed, pp=_pp, cn_date=cn_date)
+    env.filters.update(num=num, pct=pct, signed=signed, pp=pp, cn_date=cn_date)
     return env
 
 

@@ -6,7 +6,8 @@ escaping exactly once (Jinja macros would be escaped twice in the Markdown templ
 
 from __future__ import annotations
 
-from kuangquan_cli.report.data import ReportData, cn_date
+from kuangquan_cli.report.formats import cn_date, pct, pp
+from kuangquan_cli.report.model import ReportData
 
 LAG_RULE = ("点名的情形：本周未报送台账或台账未通过校验；与上周相比无任何矿业权的进展状态、完成日期或所缺手续发生变化；"
             "完成率不足全区的一半；有逾期未完成事项。")
@@ -17,25 +18,21 @@ SUBMISSION_NOTE = ("“按时报送”指台账已纳入本周汇总；错误所
                    "请相关盟市改正后重新报送。")
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
-
-
 def overall(d: ReportData) -> str:
     o = d.overall
     parts = [f"截至{cn_date(d.sunday)}，全区{o.cities_total}个盟市中{o.cities_sent}个的台账纳入本周汇总"]
     if o.missing_cities:
         parts.append(f"（{'、'.join(o.missing_cities)}未报送或未能汇总，本周数字不含其台账）")
-    parts.append(f"，台账共列矿业权{o.rights}个。已完成{o.done}个，完成率{_pct(o.rate)}")
+    parts.append(f"，台账共列矿业权{o.rights}个。已完成{o.done}个，完成率{pct(o.rate)}")
     if o.newly_done is not None:
         parts.append(f"，本周新增完成{o.newly_done}个")
     if o.rate_change is not None:
-        parts.append(f"，完成率较上周{o.rate_change * 100:+.1f}个百分点")
+        parts.append(f"，完成率较上周{pp(o.rate_change)}个百分点")
         if o.compared_cities is not None:
             parts.append(f"（按两周均纳入汇总的{o.compared_cities}个盟市比较）")
     groups = []
     for g in o.groups:
-        done = f"，已完成{g.done}个，完成率{_pct(g.rate)}" if g.done is not None else ""
+        done = f"，已完成{g.done}个，完成率{pct(g.rate)}" if g.done is not None else ""
         groups.append(f"{g.name}台账{g.ledger}个（方案底数{g.plan}个）{done}")
     parts.append("。" + "；".join(groups) + "。")
     goal = cn_date(o.goal_date)
@@ -57,7 +54,8 @@ def laggards(d: ReportData) -> str:
     if not named:
         return "本周各盟市均有进展，台账均按时报送并通过校验。"
     cities = "、".join(c.city for c in named)
-    return f"{cities}共{len(named)}个盟市工作推进不力或台账报送存在问题，予以通报。请上述盟市抓紧推进，并在下周报送台账时说明情况。"
+    return (f"{cities}共{len(named)}个盟市工作推进不力或台账报送存在问题，予以通报。"
+            "请上述盟市抓紧推进，并在下周报送台账时说明情况。")
 
 
 def overdue(d: ReportData) -> str:

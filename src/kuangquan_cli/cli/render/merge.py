@@ -11,8 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from kuangquan_cli.cli.render.validation import render_reconciliation
-from kuangquan_cli.merging.merge import DUPLICATE, REJECTED, STATUS_TEXT, MergeResult, SourceFile
+from kuangquan_cli.merging.merge import MergeResult, SourceFile
 from kuangquan_cli.merging.store import StoredWeek
+from kuangquan_cli.merging.submissions import DUPLICATE, REJECTED, STATUS_TEXT
 from kuangquan_cli.reference.plan import Plan
 
 #: Cross-file duplicates listed in the terminal; the rest are in the workbook.
@@ -31,7 +32,7 @@ def _file_line(source: SourceFile, flagged: int) -> Text:
     text.append(source.file, style="bold")
     if r.city:
         text.append(f"（{r.city}）")
-    text.append(f"：{STATUS_TEXT[source.status]}")
+    text.append(f"：{STATUS_TEXT[source.status].merge}")
     if source.status == REJECTED:
         text.append(f"——{source.reason}")
     else:

@@ -8,13 +8,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from kuangquan_cli.checking.catalogue import SEVERITY_TEXT
 from kuangquan_cli.checking.reconcile import ReconRow
 from kuangquan_cli.checking.validate import FileResult, ValidationReport
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import field_by_name, fields
 from kuangquan_cli.reference.vocabulary import CANNOT_RESUME
 
-_SEVERITY = {"error": ("错误", "bold red"), "warning": ("警告", "yellow")}
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 
 
 def _file_line(result: FileResult) -> Text:
@@ -38,10 +39,9 @@ def render_file(console: Console, result: FileResult) -> None:
     for row, group in groupby(result.findings, key=lambda f: f.row):
         lines.append(Text(f"  第 {row} 行" if row else "  整个文件", style="bold"))
         for finding in group:
-            label, style = _SEVERITY[finding.severity]
             line = Text("    ")
             line.append(f"{finding.cell or finding.column or '':<6}", style="cyan")
-            line.append(f"{label} ", style=style)
+            line.append(f"{SEVERITY_TEXT[finding.severity]} ", style=_SEVERITY_STYLE[finding.severity])
             if finding.field:
                 line.append(f"{fields[finding.field].header}：", style="dim")
             line.append(finding.message)

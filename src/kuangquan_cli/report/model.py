@@ -1,0 +1,171 @@
+"""The weekly 通报 as data: every number and every name the templates show, before any rendering.
+
+``assemble`` fills these from the stored snapshots; the templates and ``sentences`` only read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from kuangquan_cli.merging.submissions import Submission
+from kuangquan_cli.merging.summary_tables import completion_rate
+from kuangquan_cli.reference.weeks import week_label
+
+
+@dataclass(frozen=True)
+class Group:
+    """A block of the plan (停产矿山, 未转采探矿权, …): baseline, ledger, done."""
+
+    name: str
+    plan: int
+    ledger: int
+    done: int | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return completion_rate(self.done, self.ledger) if self.done is not None else None
+
+
+@dataclass(frozen=True)
+class Overall:
+    rights: int
+    done: int
+    rate: float | None
+    newly_done: int | None
+    rate_change: float | None
+    groups: list[Group]
+    cities_sent: int
+    cities_total: int
+    missing_cities: list[str]
+    goal_date: date
+    days_left: int
+    compared_cities: int | None = None
+    """How many 盟市 ``rate_change`` compares, when not every 盟市 of either week (None: all)."""
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    number: int
+    label: str
+    name: str
+    lead_dept: str
+    plan: int
+    ledger: int
+    not_started: int
+    in_progress: int
+    done: int
+    newly_done: int | None
+
+    @property
+    def rate(self) -> float | None:
+        return completion_rate(self.done, self.ledger)
+
+
+@dataclass(frozen=True)
+class LagReason:
+    """Why a 盟市 is named: ``code`` for machines and tests, ``text`` for the reader."""
+
+    code: str
+    text: str
+
+
+@dataclass
+class CityLine:
+    city: str
+    sent: bool
+    rights: int = 0
+    cannot_resume: int = 0
+    done: int = 0
+    rate: float | None = None
+    newly_done: int | None = None
+    rate_change: float | None = None
+    changed_rows: int | None = None
+    overdue: int = 0
+    rank: int | None = None
+    reasons: list[LagReason] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DepartmentLine:
+    department: str
+    coal: int
+    noncoal: int
+    total: int
+    cleared: int | None
+    added: int | None
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    city: str
+    county: str | None
+    right_name: str | None
+    licence_no: str | None
+    task: str
+    deadline: date
+    days: int
+    status: str
+
+
+@dataclass(frozen=True)
+class StatsRow:
+    """One line of the attached table: per task (rights, done), then the 盟市's subtotal."""
+
+    city: str
+    sent: bool
+    cells: list[tuple[int, int] | None]
+    rights: int
+    done: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    label: str
+    done: int
+    rate: float | None
+
+
+@dataclass
+class ReportData:
+    title: str
+    plan_name: str
+    year: int
+    week: int
+    monday: date
+    sunday: date
+    period: str
+    stored_at: str
+    previous: str | None
+    overall: Overall
+    tasks: list[TaskLine]
+    cities: list[CityLine]
+    departments: list[DepartmentLine]
+    overdue: list[OverdueItem]
+    overdue_total: int
+    submissions: list[Submission]
+    stats: list[StatsRow]
+    task_labels: list[str]
+    trend: list[TrendPoint]
+
+    @property
+    def label(self) -> str:
+        return week_label(self.year, self.week)
+
+    @property
+    def region_rate(self) -> float | None:
+        return self.overall.rate
+
+    @property
+    def ranking(self) -> list[CityLine]:
+        """The 盟市 by rank; those without one (not in this week's figures) last, in region order."""
+        return sorted(self.cities, key=lambda c: (c.rank is None, c.rank or 0))
+
+    @property
+    def laggards(self) -> list[CityLine]:
+        return [c for c in self.cities if c.reasons]
+
+    @property
+    def overdue_more(self) -> int:
+        return self.overdue_total - len(self.overdue)
