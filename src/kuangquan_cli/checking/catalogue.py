@@ -1,4 +1,4 @@
-"""The one catalogue of finding codes (SPEC §7).
+"""The one catalogue of finding codes (docs/rules.md#问题).
 
 Each code has a fixed severity, a Chinese message template that says what is wrong and what
 would be right, and a short piece of advice (建议) for the annotated copy. Codes are stable:

@@ -1,4 +1,4 @@
-"""Findings (SPEC §7): every problem kq reports, with the cell it belongs to."""
+"""Findings (docs/rules.md#问题): every problem kq reports, with the cell it belongs to."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class Finding:
     """What to do about it, in a few words (the annotated copy's 建议); not part of the JSON."""
 
     def to_dict(self) -> dict[str, Any]:
-        """The finding as SPEC §9.1 spells it."""
+        """The finding as docs/json.md#问题对象 spells it."""
         data = asdict(self)
         del data["advice"]
         return data
@@ -93,6 +93,6 @@ class FindingTally:
         return sum(not f.is_error for f in self.findings)
 
     def exit_code(self, strict: bool = False) -> int:
-        """0 = no errors, 1 = errors (or, with ``strict``, warnings) found (SPEC §9)."""
+        """0 = no errors, 1 = errors (or, with ``strict``, warnings) found (README.md#退出码)."""
         return 1 if self.errors or (strict and self.warnings) else 0
 

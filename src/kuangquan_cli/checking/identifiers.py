@@ -1,7 +1,7 @@
 """Checks of the ledger's identifiers: credit codes, licence numbers, phone numbers.
 
-The rules are those of ``shared/spec/identifiers.md``; each check returns the problems it
-found (empty when the value is fine).
+The rules are those of docs/rules.md#许可证号, docs/rules.md#统一社会信用代码 and docs/rules.md#联系电话;
+each check returns the problems it found (empty when the value is fine).
 """
 
 from __future__ import annotations

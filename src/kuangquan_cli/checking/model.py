@@ -1,4 +1,4 @@
-"""The ledger row model (SPEC §2): the typed shape of one right after normalisation.
+"""The ledger row model (docs/ledger.md#字段): the typed shape of one right after normalisation.
 
 Every field is optional here because a row is checked even when some cells are blank or wrong:
 which fields are required, and when, is a rule (``rules.py``) reported at the cell. The model

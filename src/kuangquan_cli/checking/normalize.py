@@ -1,4 +1,4 @@
-"""Turning raw cell values into clean Python values (SPEC §2, "Values are normalised").
+"""Turning raw cell values into clean Python values (docs/ledger.md#取值规范化).
 
 A raw value is whatever the reader produced: ``str``, ``int``, ``float``, ``bool``, ``date``,
 ``datetime`` or ``None``. Numbers typed into text columns keep every digit they still have;

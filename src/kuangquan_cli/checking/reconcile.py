@@ -1,4 +1,4 @@
-"""Reconciliation of ledger rows against the plan's baseline figures (SPEC §8)."""
+"""Reconciliation of ledger rows against the plan's baseline figures (docs/reconciliation.md#计数规则)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The rules that need more than one cell of a row (SPEC §2, §4–§6).
+"""The rules that need more than one cell of a row (docs/rules.md).
 
 A rule takes the parsed row and the file's context and yields problems; each problem names the
 field whose cell the office must correct. ``RowChecker.check`` applies them all, in a fixed order.

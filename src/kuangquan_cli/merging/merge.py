@@ -1,4 +1,4 @@
-"""``kq merge`` as a library: one week's inbox in, one region-wide ledger out (SPEC §9, §9.1).
+"""``kq merge`` as a library: one week's inbox in, one region-wide ledger out (README.md#kq-merge-dir, docs/json.md#kq-merge).
 
 Every data row of every readable ledger is kept: rows without errors are merged, rows with
 errors (their own, their file's, or a cross-file problem) are flagged for checking, so
@@ -52,7 +52,7 @@ def resolve_week(
 ) -> tuple[int, int]:
     """The (year, week) being merged: the options, else the folder's name, else this ISO week.
 
-    The year defaults to the one in the folder's name, else the plan's year (SPEC §9).
+    The year defaults to the one in the folder's name, else the plan's year (docs/plan.md#周次).
     """
     named_year, named_week = week_in_name(directory.resolve().name)
     if week is None:

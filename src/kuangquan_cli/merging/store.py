@@ -42,7 +42,7 @@ _MIGRATIONS: tuple[str, ...] = (
         rows_merged INTEGER NOT NULL,
         rows_flagged INTEGER NOT NULL,
         files INTEGER NOT NULL,
-        summary TEXT NOT NULL,            -- the merge JSON (SPEC §9.1)
+        summary TEXT NOT NULL,            -- the merge JSON (docs/json.md#kq-merge)
         UNIQUE (year, week)
     );
     CREATE TABLE source_file (
@@ -93,7 +93,7 @@ _FINDING_KEYS = ("code", "severity", "file", "sheet", "row", "column", "cell", "
 
 
 def resolve_db_path(option: str | Path | None) -> Path:
-    """``--db``, else ``$KQ_DB``, else ``./kq.db`` (SPEC §9, common options)."""
+    """``--db``, else ``$KQ_DB``, else ``./kq.db`` (README.md#命令)."""
     return Path(option or os.environ.get("KQ_DB") or DEFAULT_DB)
 
 

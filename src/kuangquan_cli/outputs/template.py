@@ -297,7 +297,7 @@ def _stat_totals(ws: Any, row: int, total_rows: list[int], plan_total: int) -> N
 
 
 def _task_criteria(task: PlanTask) -> dict[str, str]:
-    """COUNTIFS criteria that pick a task's rows the way kq derives the task (SPEC §2)."""
+    """COUNTIFS criteria that pick a task's rows the way kq derives the task (docs/ledger.md#任务类别)."""
     criteria = {"right_type": task.right_type, "mineral_class": task.mineral_class}
     if task.stage_ok is not None:
         criteria["stage_ok"] = YES if task.stage_ok else NO

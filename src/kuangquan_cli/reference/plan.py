@@ -1,4 +1,4 @@
-"""The plan's baseline figures (方案底数, SPEC §1), loaded from a TOML file and self-checked.
+"""The plan's baseline figures (方案底数, docs/plan.md), loaded from a TOML file and self-checked.
 
 Next year's plan is a new file, not new code: the tasks, their reasons, the lead departments and
 the key dates all come from the file, and the file's own arithmetic is checked when it loads.
@@ -68,7 +68,7 @@ class Plan:
         return self._by_number[number]
 
     def derive_task(self, right_type: str, mineral_class: str, stage_ok: bool | None) -> PlanTask | None:
-        """The task a right belongs to (SPEC §2, task derivation); None where it cannot be told."""
+        """The task a right belongs to (docs/ledger.md#任务类别); None where it cannot be told."""
         for t in self.tasks:
             if t.right_type != right_type or t.mineral_class != mineral_class:
                 continue

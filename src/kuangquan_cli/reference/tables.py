@@ -23,7 +23,7 @@ from kuangquan_cli.text import header_keys, key
 
 @dataclass(frozen=True)
 class Field:
-    """One ledger column (SPEC §2)."""
+    """One ledger column (docs/ledger.md#字段)."""
 
     name: str
     header: str
