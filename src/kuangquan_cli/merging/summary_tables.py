@@ -8,7 +8,7 @@ each table's ``…_headers`` maps them to the Chinese its sheet in the merged wo
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.checking.reconcile import Counted, ReconRow, reconcile
@@ -106,7 +106,8 @@ def city_headers() -> dict[str, str]:
     return {"city": "盟市", "task": "任务", "rights": "矿业权数", **statuses, "rate": "完成率"}
 
 
-def _progress_line(city: str, task: str, counts: pd.Series) -> dict[str, Any]:
+def _progress_line(city: str, task: str, counts: Any) -> dict[str, Any]:
+    """One line of 盟市统计 from ``counts``, a Series of rights by status."""
     rights = int(counts.sum())
     by_key = {STATUS_KEYS.get(str(status), str(status)): int(n) for status, n in counts.items()}
     rate = completion_rate(by_key["done"], rights - by_key["cannot_resume"])
@@ -192,7 +193,8 @@ def department_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     order = {name: i for i, name in enumerate(procedures())}
     cities = {name: i for i, name in enumerate(divisions().cities)}
     lines = []
-    for row in rows.explode("missing").itertuples(index=False):
+    records: Iterable[Any] = rows.explode("missing").itertuples(index=False)  # one line per pending procedure
+    for row in records:
         line = {"department": department_of(row.missing, row.mineral_class), "procedure": row.missing}
         line |= {name: getattr(row, name) for name in _DEPARTMENT_FIELDS}
         line["task"] = task_label(row.task, plan)

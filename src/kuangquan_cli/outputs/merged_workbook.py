@@ -68,7 +68,7 @@ def _display_width(value: Any) -> int:
 
 
 def _widths(table: Table) -> list[float]:
-    widths = []
+    widths: list[float] = []
     for index, header in enumerate(table.headers):
         sample = [row[index] for row in table.rows[:_WIDTH_SAMPLE]]
         widest = max([_display_width(header), *map(_display_width, sample)])

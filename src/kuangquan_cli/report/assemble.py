@@ -220,10 +220,11 @@ def overdue_items(frame: pd.DataFrame, sunday: date, plan: Plan) -> list[Overdue
     不具备条件; the longest overdue first, then in the region's order of 盟市."""
     rows = counted_rows(frame)
     order = {city: i for i, city in enumerate(divisions().cities)}
+    records: Iterable[Any] = rows.itertuples(index=False)  # named tuples of ROW_COLUMNS (untyped to pandas)
     items = [
         OverdueItem(r.source_city or UNKNOWN_CITY, r.county, r.right_name, r.licence_no, task_label(r.task, plan),
                     r.deadline, (sunday - r.deadline).days, r.status or NOT_FILLED)
-        for r in rows.itertuples(index=False)
+        for r in records
         if r.deadline is not None and r.deadline < sunday and r.status not in (DONE, CANNOT_RESUME)
     ]
     return sorted(items, key=lambda i: (-i.days, order.get(i.city, len(order)), i.licence_no or ""))
@@ -237,10 +238,10 @@ def _stats(table: pd.DataFrame, plan: Plan, cities: list[CityLine]) -> list[Stat
         cells[row["city"]][row["task"]] = (int(row["rights"]), int(row["done"]))
     rows = []
     for line in cities:
-        per_task = [cells[line.city].get(label) for label in labels] if line.sent else [None] * len(labels)
+        per_task: list[tuple[int, int] | None] = [cells[line.city].get(label) if line.sent else None for label in labels]
         rows.append(StatsRow(line.city, line.sent, per_task, line.rights, line.done, line.rate))
     sums = task_lines(table).groupby("task")[["rights", "done"]].sum()
-    region = region_line(table)
+    region: Any = region_line(table)  # one row of 盟市统计 (a Series)
     totals = [(int(sums.loc[label, "rights"]), int(sums.loc[label, "done"])) if label in sums.index else (0, 0)
               for label in labels]
     rows.append(StatsRow(REGION, True, list(totals), int(region["rights"]), int(region["done"]), line_rate(region)))
@@ -282,7 +283,7 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
     overdue_by_city: dict[str, int] = defaultdict(int)
     for item in overdue:
         overdue_by_city[item.city] += 1
-    region = region_line(table)
+    region: Any = region_line(table)  # one row of 盟市统计 (a Series)
     region_rate = line_rate(region)
     sent = submissions(current.files, flagged_by_file(current.rows))
     cities = _cities(table, previous_table, comparison, _CityFacts(sent, overdue_by_city, region_rate))
