@@ -240,11 +240,12 @@ def _stats(table: pd.DataFrame, plan: Plan, cities: list[CityLine]) -> list[Stat
     for line in cities:
         per_task: list[tuple[int, int] | None] = [cells[line.city].get(label) if line.sent else None for label in labels]
         rows.append(StatsRow(line.city, line.sent, per_task, line.rights, line.done, line.rate))
-    sums = task_lines(table).groupby("task")[["rights", "done"]].sum()
+    sums: dict[str, dict[str, Any]] = task_lines(table).groupby("task")[["rights", "done"]].sum().to_dict("index")
     region: Any = region_line(table)  # one row of 盟市统计 (a Series)
-    totals = [(int(sums.loc[label, "rights"]), int(sums.loc[label, "done"])) if label in sums.index else (0, 0)
-              for label in labels]
-    rows.append(StatsRow(REGION, True, list(totals), int(region["rights"]), int(region["done"]), line_rate(region)))
+    totals: list[tuple[int, int] | None] = [
+        (int(sums[label]["rights"]), int(sums[label]["done"])) if label in sums else (0, 0) for label in labels
+    ]
+    rows.append(StatsRow(REGION, True, totals, int(region["rights"]), int(region["done"]), line_rate(region)))
     return rows
 
 
