@@ -240,7 +240,7 @@ def _stats(table: pd.DataFrame, plan: Plan, cities: list[CityLine]) -> list[Stat
     for line in cities:
         per_task: list[tuple[int, int] | None] = [cells[line.city].get(label) if line.sent else None for label in labels]
         rows.append(StatsRow(line.city, line.sent, per_task, line.rights, line.done, line.rate))
-    sums: dict[str, dict[str, Any]] = task_lines(table).groupby("task")[["rights", "done"]].sum().to_dict("index")
+    sums: dict[Any, dict[Any, Any]] = task_lines(table).groupby("task")[["rights", "done"]].sum().to_dict("index")
     region: Any = region_line(table)  # one row of 盟市统计 (a Series)
     totals: list[tuple[int, int] | None] = [
         (int(sums[label]["rights"]), int(sums[label]["done"])) if label in sums else (0, 0) for label in labels
