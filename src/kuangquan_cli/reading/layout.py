@@ -15,7 +15,8 @@ from kuangquan_cli.text import header_keys, to_text
 HEADER_SCAN_ROWS = 30
 MIN_HEADER_FIELDS = 4
 _TOTAL_ROW = re.compile(r"^(合计|小计|总计|累计|共计)")
-_FOOTER = re.compile(r"^(填表人|填报人|审核人|制表人?|负责人|联系人|联系电话|填表日期|填报日期|报送日期|备注[:：]|说明|注[:：]|注\d)")
+_FOOTER = re.compile(
+    r"^(填表人|填报人|审核人|制表人?|负责人|联系人|联系电话|填表日期|填报日期|报送日期|备注[:：]|说明|注[:：]|注\d)")
 _FOOTER_MAX_CELLS = 4
 
 
@@ -57,13 +58,13 @@ class Layout:
         enough for one.
         """
         numbers, rows = self._filled_rows()
-        columns = list(zip(*rows))
+        columns = list(zip(*rows, strict=False))  # rows are padded only up to the header's width
         used = list(self.columns.values())
         header = [self.sheet.rows[self.header_index][col] for col in used]
-        if columns and sum(columns[col].count(text) for col, text in zip(used, header)) * 2 >= len(used):
+        if columns and sum(columns[col].count(text) for col, text in zip(used, header, strict=True)) * 2 >= len(used):
             kept = [i for i, row in enumerate(rows) if not _repeats_header(row, used, header)]
             numbers = [numbers[i] for i in kept]
-            columns = list(zip(*(rows[i] for i in kept)))
+            columns = list(zip(*(rows[i] for i in kept), strict=False))
         return numbers, columns
 
     def _filled_rows(self) -> tuple[list[int], list[list[Any]]]:

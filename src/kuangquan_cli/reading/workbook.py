@@ -3,8 +3,8 @@
 ``Sheet.rows[i][j]`` is the cell Excel shows at row ``i + 1``, column ``j + 1`` (a merged area
 shows its value in every row it spans). The format is told by the file's content, not its name,
 because files are renamed by hand. Workbooks are read with python-calamine (fast, values only)
-after ``limits`` has checked that they cannot make it exhaust memory; openpyxl is kept off this
-path. Input files are only ever opened for reading.
+after ``xlsx_inspection`` or ``xls_inspection`` has checked that they cannot make it exhaust
+memory; openpyxl is kept off this path. Input files are only ever opened for reading.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from kuangquan_cli.errors import UnreadableFile
-from kuangquan_cli.reading.limits import Limits, check_file_size, has_formulas, inspect_ole, inspect_xlsx, too_large
+from kuangquan_cli.reading.limits import Limits, check_file_size, too_large
+from kuangquan_cli.reading.xls_inspection import inspect_ole
+from kuangquan_cli.reading.xlsx_inspection import has_formulas, inspect_xlsx
 
 __all__ = ["BLANK_RUN_LIMIT", "Sheet", "UnreadableFile", "read_sheets", "sniff_kind"]
 
@@ -91,7 +93,8 @@ def sniff_kind(path: Path) -> str:
     if head.startswith(b"%PDF"):
         raise UnreadableFile("file.unsupported", "pdf", kind="PDF 文件")
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        raise UnreadableFile("file.unreadable", "not a workbook", reason="文件内容不是 Excel 工作簿（可能已损坏或只是改了扩展名）")
+        raise UnreadableFile("file.unreadable", "not a workbook",
+                             reason="文件内容不是 Excel 工作簿（可能已损坏或只是改了扩展名）")
     return "csv"
 
 
@@ -100,7 +103,8 @@ def _zip_kind(handle: IO[bytes]) -> str:
         with zipfile.ZipFile(handle) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
-        raise UnreadableFile("file.unreadable", str(exc), reason=f"{_DAMAGED}（压缩包不完整，可能没有下载或复制完整）") from exc
+        raise UnreadableFile("file.unreadable", str(exc),
+                             reason=f"{_DAMAGED}（压缩包不完整，可能没有下载或复制完整）") from exc
     if "xl/workbook.xml" in names:
         return "xlsx"
     kind = next((k for part, k in _OTHER_ZIPS.items() if part in names), "不含工作簿的压缩包")
@@ -151,7 +155,8 @@ def _nothing_to_read(formulas: bool) -> UnreadableFile:
     if formulas:
         return UnreadableFile(
             "file.unreadable", "formulas without values",
-            reason="单元格都是公式，且没有保存计算结果（文件可能由程序生成、从未在 Excel/WPS 中保存过）；请在 Excel/WPS 中打开并保存后重新报送",
+            reason="单元格都是公式，且没有保存计算结果（文件可能由程序生成、从未在 Excel/WPS 中保存过）；"
+                   "请在 Excel/WPS 中打开并保存后重新报送",
         )
     return UnreadableFile("header.not_found", "empty", reason="文件中没有任何内容")
 
@@ -230,7 +235,8 @@ def _fill_merged(rows: list[list[Any]], merged: Any, limits: Limits) -> None:
 
 
 def _decode(data: bytes) -> str:
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    boms = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+    for bom, encoding in boms:
         if data.startswith(bom):
             return _decode_as(data, encoding)
     if b"\x00" in data[:4096]:
@@ -272,5 +278,6 @@ def _read_csv(data: bytes, limits: Limits) -> list[list[Any]]:
                 raise too_large(f"超过 {limits.max_cells:,} 个单元格的上限", "max_cells")
             rows.append(row)
     except csv.Error as exc:
-        raise UnreadableFile("file.unreadable", str(exc), reason=f"CSV 格式有误（第 {reader.line_num} 行附近有超长或引号不配对的内容）") from exc
+        raise UnreadableFile("file.unreadable", str(exc),
+                             reason=f"CSV 格式有误（第 {reader.line_num} 行附近有超长或引号不配对的内容）") from exc
     return rows
