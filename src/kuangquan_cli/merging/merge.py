@@ -1,4 +1,6 @@
-"""``kq merge`` as a library: one week's inbox in, one region-wide ledger out (README.md#kq-merge-dir, docs/json.md#kq-merge).
+"""``kq merge`` as a library: one week's inbox in, one region-wide ledger out.
+
+What it promises is in README.md#kq-merge-dir and docs/json.md#kq-merge.
 
 Every data row of every readable ledger is kept: rows without errors are merged, rows with
 errors (their own, their file's, or a cross-file problem) are flagged for checking, so

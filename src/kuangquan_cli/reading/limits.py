@@ -62,7 +62,8 @@ class Limits:
 
     def overridden(self, **values: float | None) -> Limits:
         """These limits with the options the user gave (``None``: not given) put in place."""
-        return replace(self, **{name: value for name, value in values.items() if value is not None})
+        given: dict[str, Any] = {name: value for name, value in values.items() if value is not None}
+        return replace(self, **given)
 
     @property
     def max_file_bytes(self) -> int:

@@ -238,7 +238,9 @@ def _stats(table: pd.DataFrame, plan: Plan, cities: list[CityLine]) -> list[Stat
         cells[row["city"]][row["task"]] = (int(row["rights"]), int(row["done"]))
     rows = []
     for line in cities:
-        per_task: list[tuple[int, int] | None] = [cells[line.city].get(label) if line.sent else None for label in labels]
+        per_task: list[tuple[int, int] | None] = [
+            cells[line.city].get(label) if line.sent else None for label in labels
+        ]
         rows.append(StatsRow(line.city, line.sent, per_task, line.rights, line.done, line.rate))
     sums: dict[Any, dict[Any, Any]] = task_lines(table).groupby("task")[["rights", "done"]].sum().to_dict("index")
     region: Any = region_line(table)  # one row of 盟市统计 (a Series)
