@@ -28,7 +28,8 @@ def kq(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_json_equals_the_library_result(tmp_path, plan):
-    path = write_ledger(tmp_path / "包头市台账.xlsx", [row(), row(seq=2, licence_no="C1502002009051120016227", credit_code="91150602MA0MYGRT5X")])
+    second = row(seq=2, licence_no="C1502002009051120016227", credit_code="91150602MA0MYGRT5X")
+    path = write_ledger(tmp_path / "包头市台账.xlsx", [row(), second])
     result = run("validate", str(path), "--format", "json", "--week", "38")
     assert result.exit_code == 1
     expected = validate_files([path], plan, AS_OF).to_dict()
@@ -85,8 +86,10 @@ def test_bad_option_exits_2_in_chinese():
 def test_sheet_option_picks_the_sheet(tmp_path):
     path = write_ledger(tmp_path / "a.xlsx", [row()], extra_sheets=["说明"])
     assert run("validate", str(path), "--sheet", "台账").exit_code == 0
-    missing = run("validate", str(path), "--sheet", "不存在", "--format", "json")
-    assert json.loads(missing.output)["files"][0]["findings"][0]["code"] == "header.not_found"
+    missing = kq("validate", str(path), "--sheet", "不存在", "--format", "json")  # header.not_found: one line, exit 2
+    assert (missing.returncode, missing.stdout) == (2, "")
+    assert missing.stderr == ("错误：a.xlsx：找不到台账表头行（没有名为「不存在」的工作表）；"
+                              "表头应含 盟市、矿业权类型、许可证号 等列\n")
 
 
 def test_bad_plan_file_exits_2(tmp_path):
@@ -141,9 +144,11 @@ def test_every_help_page_is_chinese_and_lined_up(command):
     column as the terminal shows it (a Chinese placeholder is two columns a character)."""
     text = CliRunner().invoke(cli, [*filter(None, [command]), "--help"], terminal_width=200).output
     assert text.startswith("用法：") and "选项：" in text
-    assert not re.search(r"\b(OPTIONS|COMMAND|ARGS|TEXT|INTEGER|FLOAT|FILE|DIRECTORY|PATH|RANGE|default|required)\b", text)
+    english = r"\b(OPTIONS|COMMAND|ARGS|TEXT|INTEGER|FLOAT|FILE|DIRECTORY|PATH|RANGE|default|required)\b"
+    assert not re.search(english, text)
     options = [line for line in text.splitlines() if line.startswith("  -")]
-    starts = {_display_width(re.match(r"\s*\S.*?\s{2,}", line)[0]) for line in options if re.search(r"\S\s{2,}\S", line)}
+    starts = {_display_width(re.match(r"\s*\S.*?\s{2,}", line)[0])
+              for line in options if re.search(r"\S\s{2,}\S", line)}
     assert len(starts) == 1, text
 
 

@@ -25,11 +25,13 @@ from kuangquan_cli.outputs.cells import write_value
 from kuangquan_cli.reading.workbook import read_sheets, sniff_kind
 from kuangquan_cli.reference.own_files import annotated_name
 from kuangquan_cli.reference.tables import field_by_name
+from kuangquan_cli.text import visible
 
 SUMMARY_SHEET = "校验结果"
 FILL = {"error": "FFC7CE", "warning": "FFEB9C"}  # Excel's own 差 / 适中 cell styles
 LEVEL = {"error": "错误", "warning": "警告"}
-COLUMNS = (("序号", 6), ("单元格", 10), ("字段", 16), ("填写内容", 24), ("问题", 50), ("建议", 36), ("代码", 24), ("级别", 6))
+COLUMNS = (("序号", 6), ("单元格", 10), ("字段", 16), ("填写内容", 24), ("问题", 50), ("建议", 36), ("代码", 24),
+           ("级别", 6))
 TABLE_HEADER_ROW = 5
 WRAPPED = (4, 5, 6)  # 填写内容, 问题, 建议
 COMMENT_WIDTH_PT = 300
@@ -156,7 +158,7 @@ def _mark(cell: Any, found: list[Finding]) -> None:
     lines = [f"【{LEVEL[f.severity]}】{f.message}\n建议：{f.advice}" for f in found]
     if cell.comment is not None:
         lines.append(f"——原批注——\n{cell.comment.text}")
-    text = "\n".join(lines)
+    text = visible("\n".join(lines))
     cell.comment = Comment(text, "kq", width=COMMENT_WIDTH_PT, height=_comment_height(text))
 
 
@@ -170,7 +172,8 @@ def _wrapped_lines(text: str, width: float) -> int:
     Neither openpyxl nor LibreOffice sizes rows to wrapped text on opening, so kq does.
     """
     return sum(
-        max(1, math.ceil(sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) / width)) for line in text.splitlines() or [""]
+        max(1, math.ceil(sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) / width))
+        for line in text.splitlines() or [""]
     )
 
 

@@ -28,10 +28,12 @@ if TYPE_CHECKING:
 
 @click.command(context_settings=CONTEXT)
 @click.argument("files", nargs=-1, required=True, type=PathType(dir_okay=False), metavar="台账文件...")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="输出格式")
 @click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
 @click.option("--sheet", help="指定台账所在的工作表名称")
-@click.option("--annotate", is_flag=True, help="另存一份标注副本 <文件名>.校验.xlsx：错误标红、警告标黄、单元格批注，首页列出全部问题")
+@click.option("--annotate", is_flag=True,
+              help="另存一份标注副本 <文件名>.校验.xlsx：错误标红、警告标黄、单元格批注，首页列出全部问题")
 @click.option("--out", "out_dir", type=PathType(file_okay=False), help="标注副本的输出文件夹（默认与原文件同一文件夹）")
 @click.option("--force", is_flag=True, help="覆盖已存在的标注副本")
 @plan_option
@@ -48,7 +50,7 @@ def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None,
     plan = load_plan(plan_path)
     with collector_paused():  # kept paused while the report is printed too
         report = validate_files(files, plan, as_of_date(plan.year, week, year), sheet, limits)
-        if len(report.files) == 1 and not report.files[0].readable:
+        if len(report.files) == 1 and report.files[0].header_row is None:  # unreadable, or no ledger in it
             raise KqError(f"{report.files[0].file}：{report.files[0].file_findings[0].message}")
         _print(report, plan, fmt)
     if annotate:
