@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
+import stat
 import sys
 from datetime import date
 from typing import Any
@@ -70,7 +72,8 @@ class ChineseHelpFormatter(click.HelpFormatter):
                 self.write("\n")
                 continue
             width = display_width(term)
-            self.write(" " * (first_col - width) if width <= first_col - col_spacing else f"\n{indent}{' ' * first_col}")
+            fits = width <= first_col - col_spacing
+            self.write(" " * (first_col - width) if fits else f"\n{indent}{' ' * first_col}")
             lines = click.wrap_text(text, max(self.width - first_col - 2, 10), preserve_paragraphs=True).splitlines()
             self.write(f"{lines[0] if lines else ''}\n")
             for line in lines[1:]:
@@ -83,16 +86,26 @@ class KqContext(click.Context):
 
 class PathType(click.Path):
     """``click.Path`` handing the command a ``pathlib.Path``: pathlib is imported when a command
-    runs, not for ``kq --help`` (where it would be a tenth of the time kq adds to click)."""
+    runs, not for ``kq --help`` (where it would be a tenth of the time kq adds to click). A folder
+    given for a file (or a file for a folder) is refused in Chinese, not in click's English."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from pathlib import Path
 
+        try:
+            mode = os.stat(value).st_mode
+        except (OSError, ValueError):
+            mode = 0
+        if not self.dir_okay and stat.S_ISDIR(mode):
+            self.fail(f"{os.fsdecode(value)} 是一个文件夹，应为文件", param, ctx)
+        if not self.file_okay and stat.S_ISREG(mode):
+            self.fail(f"{os.fsdecode(value)} 是一个文件，应为文件夹", param, ctx)
         return Path(super().convert(value, param, ctx))
 
 
 def plan_option(func: Any) -> Any:
-    return click.option("--plan", "plan_path", type=click.Path(dir_okay=False), help="方案底数文件（TOML），默认为内置 2022 年方案")(func)
+    return click.option("--plan", "plan_path", type=click.Path(dir_okay=False),
+                        help="方案底数文件（TOML），默认为内置 2022 年方案")(func)
 
 
 def week_options(func: Any) -> Any:

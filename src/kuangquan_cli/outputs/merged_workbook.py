@@ -3,7 +3,7 @@
 Seven sheets: the merged ledger, the rows to check with their problems, the reconciliation by
 task and reason, progress per 盟市, the pending procedures per department, every finding, and
 who sent what. Every data row of every readable ledger is in one of the first two sheets with
-its source file and row. Ledger text goes through ``cells.clean_text`` and is written as a
+its source file and row. Ledger text goes through ``text.visible`` and is written as a
 string, so nothing a 盟市 typed becomes a formula.
 """
 
@@ -21,10 +21,10 @@ from kuangquan_cli.checking.findings import Finding
 from kuangquan_cli.merging.merge import STATUS_TEXT, MergedRow, MergeResult, SourceFile
 from kuangquan_cli.merging.rows import rows_frame
 from kuangquan_cli.merging.summary_tables import category_table, city_table, department_table
-from kuangquan_cli.outputs.cells import clean_text, looks_like_formula
+from kuangquan_cli.outputs.cells import looks_like_formula
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import divisions, field_by_name, fields
-from kuangquan_cli.text import display_width
+from kuangquan_cli.text import display_width, visible
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,8 +40,11 @@ _DATE_FORMAT = "yyyy-mm-dd"
 _PERCENT_FORMAT = "0.0%"
 _MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 6, 60, 300
 #: Text is written with ``write_string`` only; should a generic ``write`` ever be used, these still
-#: keep XlsxWriter from turning ledger text into a formula, a link or a number.
-_WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+#: keep XlsxWriter from turning ledger text into a formula, a link or a number. ``constant_memory``:
+#: each row goes to a temporary file as soon as the next one starts, so a region's 300,000 rows
+#: cost one row's memory (kept in memory, XlsxWriter's cells were half of a merge's peak); the
+#: price is text stored in each cell rather than in one shared table (a somewhat larger file).
+_WORKBOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                      "strings_to_numbers": False}
 
 
@@ -110,7 +113,7 @@ def _write_cell(ws: Worksheet, formats: Formats, row: int, col: int, value: Any,
     """Text always as a string (never a formula, whatever it starts with), dates and percentages
     with their number formats, other values as numbers."""
     if isinstance(value, str):
-        text = clean_text(value)
+        text = visible(value)
         ws.write_string(row, col, text, formats.quoted if looks_like_formula(text) else None)
     elif isinstance(value, date):
         ws.write_datetime(row, col, value, formats.date)
@@ -131,7 +134,9 @@ def _ledger_values(names: list[str], record: dict[str, Any], findings: list[Find
     text the 盟市 typed (taken from its finding), so a flagged row loses nothing."""
     typed = {f.field: f.value for f in findings if f.field and f.value is not None}
     values = [_cell_value(name, record[name], plan) for name in names]
-    return [typed.get(name) if value is None else value for name, value in zip(names, values)] if typed else values
+    if not typed:
+        return values
+    return [typed.get(name) if value is None else value for name, value in zip(names, values, strict=True)]
 
 
 def _problems(findings: list[Finding]) -> str:
@@ -140,7 +145,9 @@ def _problems(findings: list[Finding]) -> str:
     )
 
 
-def _ledger_line(row: MergedRow, record: dict[str, Any], names: list[str], plan: Plan, with_problems: bool) -> list[Any]:
+def _ledger_line(
+    row: MergedRow, record: dict[str, Any], names: list[str], plan: Plan, with_problems: bool
+) -> list[Any]:
     findings = row.findings
     problems = [_problems(findings)] if with_problems else []
     return [row.source.file, row.record.row, *problems, *_ledger_values(names, record, findings, plan)]
@@ -207,11 +214,12 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
     ]
 
 
-def write_merged_workbook(result: MergeResult, plan: Plan, path: Path) -> None:
-    """Write the merged workbook to ``path`` atomically (a reader never sees half a file).
+def merged_workbook(result: MergeResult, plan: Plan) -> bytes:
+    """The merged workbook's file content.
 
-    XlsxWriter builds it in memory (a region's hundred thousand cells in a quarter of the time
-    openpyxl took), so the only file operation is ``atomic_write``'s, with its message on failure.
+    XlsxWriter (a region's hundred thousand cells in a quarter of the time openpyxl took) packs
+    it into memory, so the only file operation is the caller's: with ``atomic_write``, whose
+    message says why a write failed (XlsxWriter's own error would hide the cause).
     """
     import xlsxwriter
 
@@ -221,5 +229,11 @@ def write_merged_workbook(result: MergeResult, plan: Plan, path: Path) -> None:
     for table in merged_tables(result, plan):
         _write_sheet(book, formats, table)
     book.close()
+    return buffer.getvalue()
+
+
+def write_merged_workbook(result: MergeResult, plan: Plan, path: Path) -> None:
+    """Write the merged workbook to ``path`` atomically (a reader never sees half a file)."""
+    content = merged_workbook(result, plan)
     with atomic_write(path) as temp:
-        temp.write_bytes(buffer.getbuffer())
+        temp.write_bytes(content)

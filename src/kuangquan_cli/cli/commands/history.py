@@ -15,12 +15,14 @@ if TYPE_CHECKING:
 @click.command(context_settings=CONTEXT)
 @click.option("--db", "db_path", type=PathType(dir_okay=False),
               help="快照数据库，默认为环境变量 KQ_DB，否则为 ./kq.db")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="输出格式")
 def history(db_path: Path | None, fmt: str) -> None:
     """列出数据库中已保存的各周汇总（行数、已汇总、待核实、文件数、汇总时间）。"""
     from kuangquan_cli.merging.store import Store, resolve_db_path
 
     with Store(resolve_db_path(db_path)) as store:
+        store.check()  # the command that looks at the store says whether it is damaged
         weeks = store.weeks()
     if fmt == "json":
         from dataclasses import asdict

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
               help="汇总台账的保存位置，默认为 out/汇总台账_<年>-W<周>.xlsx")
 @click.option("--db", "db_path", type=PathType(dir_okay=False),
               help="快照数据库，默认为环境变量 KQ_DB，否则为 ./kq.db")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="输出格式")
 @plan_option
 @click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
 @limits_options
