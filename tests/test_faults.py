@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from kuangquan_cli import atomic
 from kuangquan_cli.atomic import atomic_write
 from kuangquan_cli.cli.app import main
 from kuangquan_cli.errors import KqError
+from kuangquan_cli.merging import store as store_module
 from kuangquan_cli.merging.merge import merge_inbox
 from kuangquan_cli.merging.store import Store
 
@@ -222,8 +224,7 @@ def stored(inbox, plan, tmp_path) -> Path:
     return db
 
 
-DAMAGED_ADVICE = ("；请换用备份副本，或将它改名留存后用 kq merge 重新汇总各周台账以重建"
-                  "（损坏前的快照已无法从此文件可靠读出）")
+DAMAGED_ADVICE = "；请换用损坏前的备份副本，没有备份时将它改名留存，再用 kq merge 重新汇总各周台账以重建"
 
 
 def test_a_damaged_page_is_called_damaged_by_report_and_history(stored, tmp_path, monkeypatch, capfd):
@@ -241,6 +242,23 @@ def test_a_damaged_page_is_called_damaged_by_report_and_history(stored, tmp_path
     code, out, err = run_kq(monkeypatch, capfd, "history", "--db", str(stored))
     assert code == 2 and out == "" and "内部错误" not in err
     assert err.startswith(f"错误：数据库 {stored} 已损坏（") and err.endswith(DAMAGED_ADVICE + "\n")
+
+
+def test_a_damaged_store_is_not_written_into(stored, inbox, tmp_path, monkeypatch, capfd):
+    """merge checks the store's pages before any work: no workbook, nothing added to the damage."""
+    conn = sqlite3.connect(stored)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'finding'").fetchone()[0]
+    conn.close()
+    with stored.open("r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * page_size)
+    before = digest(stored)
+    out = tmp_path / "汇总台账.xlsx"
+    code, _, err = run_kq(monkeypatch, capfd, "merge", str(inbox), "--week", "39", "--db", str(stored),
+                          "--out", str(out))
+    assert code == 2 and err.startswith(f"错误：数据库 {stored} 已损坏（") and err.endswith(DAMAGED_ADVICE + "\n")
+    assert not out.exists() and digest(stored) == before
 
 
 def test_a_dropped_table_is_called_damaged(stored, monkeypatch, capfd):
@@ -281,6 +299,19 @@ def test_another_programs_sqlite_file_is_refused_and_left_untouched(inbox, tmp_p
         code, _, err = run_kq(monkeypatch, capfd, *args, "--db", str(foreign))
         assert (code, err) == (2, expected)
     assert digest(foreign) == before and sorted(p.name for p in tmp_path.iterdir()) == ["通讯录.db"]
+
+
+def test_a_store_written_before_kq_marked_its_stores_is_still_used(stored, inbox, tmp_path, monkeypatch, capfd):
+    conn = sqlite3.connect(stored, isolation_level=None)
+    conn.execute("PRAGMA application_id = 0")
+    conn.close()
+    code, out, err = run_kq(monkeypatch, capfd, "history", "--db", str(stored))
+    assert code == 0 and "2022-W38" in out, err
+    code, _, err = run_kq(monkeypatch, capfd, "merge", str(inbox), "--week", "39", "--db", str(stored),
+                          "--out", str(tmp_path / "汇总台账.xlsx"))
+    assert code == 1, err
+    assert sqlite3.connect(stored).execute("PRAGMA application_id").fetchone()[0] == store_module.APPLICATION_ID
+    assert weeks(stored) == [37, 38, 39]
 
 
 def test_a_file_that_is_not_sqlite_is_refused(tmp_path, monkeypatch, capfd):
@@ -332,3 +363,16 @@ def test_the_temporary_file_of_a_running_writer_is_left_alone(tmp_path):
     with atomic_write(tmp_path / "a.xlsx") as temp:
         temp.write_bytes(b"a")
     assert not busy.exists() and mine.exists()
+
+
+def test_the_temporary_file_of_another_host_is_removed_after_an_hour(tmp_path):
+    """A folder shared between computers: whether the writer lives cannot be asked, its age can."""
+    host = "0000" if atomic._HOST != "0000" else "0001"
+    recent = tmp_path / f".kq-{host}-12345-0123abcd.tmp.xlsx"
+    old = tmp_path / f".kq-{host}-12346-0123abcd.tmp.xlsx"
+    for leftover in (recent, old):
+        leftover.write_bytes(b"half a workbook")
+    os.utime(old, (time.time() - 2 * 3600,) * 2)
+    with atomic_write(tmp_path / "a.xlsx") as temp:
+        temp.write_bytes(b"a")
+    assert recent.exists() and not old.exists()

@@ -7,7 +7,8 @@ temporary file in the target's own directory (same file system) and then renamed
 The temporary file's name says whose it is: ``.kq-<host>-<pid>-<random>.tmp<suffix>`` (hidden,
 short whatever the target's name, so a long target name fails with its own message). A run that
 was killed before the rename cannot remove its file; the next write into that folder does, once
-the process that made it is gone (same host) or after a day (a folder shared with another host).
+the process that made it is gone (same host, POSIX) or after an hour (a folder shared with
+another host, or Windows, where asking whether a process lives by ``os.kill`` would end it).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from kuangquan_cli.errors import KqError, os_error_reason
 
 _HOST = f"{zlib.crc32(socket.gethostname().encode()) & 0xFFFF:04x}"
 _TEMP_NAME = re.compile(r"\.kq-(?P<host>[0-9a-f]{4})-(?P<pid>\d+)-[0-9a-f]{8}\.tmp(\.\w+)?")
-#: A temporary file of another host is left alone for this long (its writer may be running).
-_FOREIGN_TEMP_AGE_S = 24 * 3600
+#: A temporary file whose writer cannot be asked about is left alone for this long (a kq run
+#: renames its file within seconds of writing it).
+_UNKNOWN_TEMP_AGE_S = 3600
 
 
 def check_target(path: Path) -> None:
@@ -59,6 +61,7 @@ def _temp_path(path: Path) -> Path:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host runs (POSIX only: signal 0 tests, sends nothing)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -72,9 +75,9 @@ def _is_stale(entry: os.DirEntry[str]) -> bool:
     found = _TEMP_NAME.fullmatch(entry.name)
     if found is None or not entry.is_file(follow_symlinks=False):
         return False
-    if found["host"] == _HOST:
+    if found["host"] == _HOST and os.name == "posix":
         return int(found["pid"]) != os.getpid() and not _alive(int(found["pid"]))
-    return time.time() - entry.stat(follow_symlinks=False).st_mtime > _FOREIGN_TEMP_AGE_S
+    return time.time() - entry.stat(follow_symlinks=False).st_mtime > _UNKNOWN_TEMP_AGE_S
 
 
 def remove_stale_temporaries(folder: Path) -> None:

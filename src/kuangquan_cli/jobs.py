@@ -27,8 +27,9 @@ def merge_and_store(
 ) -> MergeResult:
     """``kq merge``: merge the inbox, replace the week in the store, write the merged workbook.
 
-    The store is opened (and its version checked) before any work, so a store kq cannot use
-    stops the command before a workbook is written. The store and the workbook agree whatever
+    The store is opened (its version checked, its pages by ``PRAGMA quick_check``: a tenth of a
+    second for a 50 MB store) before any work, so a store kq cannot use, or should not write
+    into, stops the command before a workbook is written. The store and the workbook agree whatever
     fails: the workbook is written to its temporary file first, the week is saved, and only
     then does the workbook take its name. A failed write or save leaves both as they were; if
     the last step fails (the old workbook is open in Excel), the message says the week is saved.
@@ -38,6 +39,7 @@ def merge_and_store(
         raise KqError(f"汇总台账应保存为 .xlsx 文件：{out}")
     check_target(out)
     with Store(db, create=True) as store:
+        store.check()
         result = merge_inbox(directory, plan, year, week, outputs=(out,), limits=limits)
         result.outputs = {"workbook": visible(str(out)), "db": visible(str(db))}
         content = merged_workbook(result, plan)

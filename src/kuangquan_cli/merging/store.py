@@ -246,10 +246,7 @@ class Store:
             raise KqError(f"{self.path} 不是 kq 的数据库（是其他程序的 SQLite 文件{others}）；"
                           "kq 不会改动它，请用 --db 另指一个文件")
         if version > SCHEMA_VERSION:
-            raise KqError(
-                f"数据库 {self.path} 由更新版本的 kq 写入（结构版本 {version}，本程序只支持到 {SCHEMA_VERSION}）；"
-                "请升级 kq 后再使用"
-            )
+            raise self._newer(version)
         missing = sorted(_TABLES - tables) if version else []
         if missing:
             raise self.damaged(f"缺少数据表 {'、'.join(missing)}")
@@ -261,12 +258,16 @@ class Store:
         with self._transaction():
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise KqError(f"数据库 {self.path} 由更新版本的 kq 写入；请升级 kq 后再使用")
+                raise self._newer(version)
             for step in range(version, SCHEMA_VERSION):
                 for statement in filter(str.strip, _MIGRATIONS[step].split(";")):
                     self._conn.execute(statement)
             self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def _newer(self, version: int) -> KqError:
+        return KqError(f"数据库 {self.path} 由更新版本的 kq 写入（结构版本 {version}，"
+                       f"本程序只支持到 {SCHEMA_VERSION}）；请升级 kq 后再使用")
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._conn, "BEGIN IMMEDIATE")
@@ -289,8 +290,10 @@ class Store:
             raise self.damaged("；".join(problems))
 
     def damaged(self, detail: str) -> KqError:
-        return KqError(f"数据库 {self.path} 已损坏（{detail}）；请换用备份副本，或将它改名留存后用 kq merge "
-                       "重新汇总各周台账以重建（损坏前的快照已无法从此文件可靠读出）")
+        """The store is damaged (``detail``: SQLite's own words, for whoever repairs it) and what
+        to do: the snapshots from before the damage are in a backup copy, or made again."""
+        return KqError(f"数据库 {self.path} 已损坏（{detail}）；请换用损坏前的备份副本，"
+                       "没有备份时将它改名留存，再用 kq merge 重新汇总各周台账以重建")
 
     def error(self, exc: sqlite3.Error) -> KqError:
         """An SQLite error as the one line the user sees: busy, disk full, read-only, damaged …"""
@@ -304,7 +307,7 @@ class Store:
         if code == sqlite3.SQLITE_CANTOPEN:
             return KqError(f"无法打开数据库 {self.path}：{self._cannot_open_reason()}")
         if code == sqlite3.SQLITE_IOERR:
-            return KqError(f"读写数据库 {self.path} 时磁盘出错（{exc}）；请检查磁盘或网络驱动器后重试")
+            return KqError(f"读写数据库 {self.path} 时磁盘出错；请检查磁盘或网络驱动器后重试")
         if code == sqlite3.SQLITE_NOTADB:
             return KqError(f"{self.path} 不是 kq 的数据库（不是 SQLite 数据库文件，或文件头已损坏）；"
                            "请用 --db 另指一个文件，或换用备份副本")
@@ -313,12 +316,16 @@ class Store:
         return KqError(f"数据库 {self.path} 出错：{exc}")
 
     def _cannot_open_reason(self) -> str:
-        """SQLite says only that it cannot open the file; opening it as SQLite would tells why."""
+        """SQLite says only that it cannot open the file; opening it as SQLite would tells why
+        (a file this makes is removed: the store is not made by asking)."""
+        existed = self.path.exists()
         try:
             with self.path.open("ab"):
                 pass
         except OSError as exc:
             return os_error_reason(exc)
+        if not existed:
+            self.path.unlink(missing_ok=True)
         return "文件或其旁边的 -wal、-shm 文件无法打开（可能没有权限）"
 
     @_in_words

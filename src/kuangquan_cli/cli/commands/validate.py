@@ -17,6 +17,7 @@ from kuangquan_cli.cli.options import (
     week_options,
 )
 from kuangquan_cli.errors import KqError
+from kuangquan_cli.text import visible
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,7 +58,7 @@ def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None,
         from kuangquan_cli.outputs.annotate import annotate_files
 
         for written in annotate_files(report.files, out_dir, force):
-            click.echo(f"已写出标注副本：{written}", err=True)
+            click.echo(f"已写出标注副本：{visible(str(written))}", err=True)
     sys.exit(report.exit_code(strict))
 
 
