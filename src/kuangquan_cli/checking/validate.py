@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -184,7 +184,7 @@ class _FileChecker:
                 )
 
 
-def _control_characters(cells: dict[str, Sequence[Any]]) -> dict[int, list[Problem]]:
+def _control_characters(cells: Mapping[str, Sequence[Any]]) -> dict[int, list[Problem]]:
     """A warning on each cell holding a control character (ESC, NUL, BEL …), by row index.
 
     Such characters come from copying out of other systems, or from a file made to disturb the
