@@ -8,7 +8,8 @@ every cell costs in a bare Python process::
 
 Times vary by ±40 % between runs and machines, so the targets are ratios measured in one run:
 each kq run is paired with its reference run, and the best of ``repeat`` pairs is kept.
-``--quick`` runs the 300- and 3,000-row ledgers only (a smoke test of a few seconds).
+``--quick`` runs the 300- and 3,000-row ledgers only (a smoke test of a few seconds). The full
+run also merges 12 × 25,000 rows once, for the peak memory of a large merge (a few minutes).
 
 Run from the repository root: ``python -m benchmarks.run [--quick] [--out FILE]``.
 """
@@ -175,6 +176,26 @@ def measure_merge(files: int = 12, rows_each: int = 250, repeat: int = 3) -> lis
     return found
 
 
+#: The merge whose peak memory is measured: a region of large ledgers (issue 15 measured 3.4 GB).
+MEMORY_MERGE = (12, 25_000)
+#: The most a merge of ``MEMORY_MERGE`` may take.
+MEMORY_TARGET_MB = 1_500
+
+
+def measure_merge_memory(files: int = MEMORY_MERGE[0], rows_each: int = MEMORY_MERGE[1]) -> dict[str, Any]:
+    """One ``kq merge`` of ``files`` × ``rows_each`` rows (store and workbook written): its time,
+    its peak memory, that peak per row, and what it wrote."""
+    folder = inbox(files, rows_each)
+    with tempfile.TemporaryDirectory() as scratch:
+        db, workbook = Path(scratch) / "kq.db", Path(scratch) / "merged.xlsx"
+        merged = run(kq("merge", str(folder), "--week", str(WEEK), "--db", str(db), "--out", str(workbook)), ok=(0, 1))
+        rows = files * rows_each
+        return {"rows": rows, "label": f"{files}×{rows_each:,}", "kq_s": merged.seconds, "peak_mb": merged.peak_mb,
+                "kb_per_row": merged.peak_mb * 1024 / rows, "db_mb": db.stat().st_size / 2**20,
+                "workbook_mb": workbook.stat().st_size / 2**20, "target_mb": MEMORY_TARGET_MB,
+                "met": merged.peak_mb <= MEMORY_TARGET_MB}
+
+
 def machine() -> dict[str, str]:
     """What the figures were measured on."""
     cpu = platform.processor() or platform.machine()
@@ -247,8 +268,17 @@ def phase_table(phases: Sequence[dict[str, Any]]) -> list[str]:
     )
 
 
+def memory_table(merges: Sequence[dict[str, Any]]) -> list[str]:
+    return markdown_table(
+        ["rows", "kq merge", "peak memory", "per row", "target", "met", "store", "workbook"], "rrrrrcrr",
+        ([m["label"], f"{m['kq_s']:.1f} s", f"{m['peak_mb']:,.0f} MB", f"{m['kb_per_row']:.1f} KB",
+          f"≤ {m['target_mb']:,} MB", "yes" if m["met"] else "no", f"{m['db_mb']:,.0f} MB",
+          f"{m['workbook_mb']:,.0f} MB"] for m in merges),
+    )
+
+
 def report(sizes: list[dict[str, Any]], checks: list[dict[str, Any]], host: dict[str, str],
-           phases: Sequence[dict[str, Any]] = ()) -> str:
+           phases: Sequence[dict[str, Any]] = (), merges: Sequence[dict[str, Any]] = ()) -> str:
     """The figures as Markdown, with the machine they were measured on."""
     lines = ["# kq benchmarks", "",
              "Written by `make bench` (`python -m benchmarks.run`). Each figure is the best of a few fresh",
@@ -261,6 +291,8 @@ def report(sizes: list[dict[str, Any]], checks: list[dict[str, Any]], host: dict
               "## Start-up, merge and report", "", *check_table(checks), ""]
     if phases:
         lines += ["## Where the time goes (in one process, after imports)", "", *phase_table(phases), ""]
+    if merges:
+        lines += ["## Memory of a large merge (store and workbook written)", "", *memory_table(merges), ""]
     return "\n".join(lines)
 
 
@@ -274,12 +306,13 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(measure_size(rows, 1 if args.quick else None))
         print(size_table(sizes)[-1], flush=True)
     checks = measure_startup(1 if args.quick else 5)
-    phases = []
+    phases, merges = [], []
     if not args.quick:
         checks += measure_merge()
         phases = [measure_phases(rows) for rows in (30_000, 300_000)]
-    text = report(sizes, checks, machine(), phases)
-    print("\n".join(check_table(checks) + phase_table(phases)))
+        merges = [measure_merge_memory()]
+    text = report(sizes, checks, machine(), phases, merges)
+    print("\n".join(check_table(checks) + phase_table(phases) + memory_table(merges)))
     out = args.out or (None if args.quick else RESULTS)
     if out:
         out.write_text(text, encoding="utf-8")

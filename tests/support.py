@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kuangquan_cli.checking.identifiers import credit_check_char, org_check_char
-from kuangquan_cli.cli.app import cli
+from kuangquan_cli.cli.app import cli, main
 from kuangquan_cli.reference.tables import divisions, fields
 
 AS_OF = date(2022, 9, 25)  # Sunday of 2022-W38
@@ -209,3 +209,15 @@ def convert(source: Path, fmt: str, out_dir: Path) -> Path:
     result = out_dir / f"{source.stem}.{fmt}"
     assert proc.returncode == 0 and result.exists(), proc.stderr
     return result
+
+
+def run_kq(monkeypatch, capfd, *args: str) -> tuple[int, str, str]:
+    """``kq`` through its real entry point, in this process: exit code, stdout, stderr."""
+    monkeypatch.setattr(sys, "argv", ["kq", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as stop:
+        code = int(stop.code or 0)
+    out, err = capfd.readouterr()
+    return code, out, err

@@ -31,6 +31,13 @@ def test_start_up_is_measured_against_its_references(cache: Path) -> None:
         assert check["kq_s"] > 0 and check["reference_s"] > 0 and check["ratio"] > 0
 
 
+def test_the_memory_of_a_merge_is_measured(cache: Path) -> None:
+    merged = run.measure_merge_memory(2, 40)
+    assert (merged["rows"], merged["label"], merged["target_mb"]) == (80, "2×40", run.MEMORY_TARGET_MB)
+    assert merged["peak_mb"] > 0 and merged["db_mb"] > 0 and merged["workbook_mb"] > 0 and merged["met"]
+    assert run.memory_table([merged])[2].startswith("| 2×40 | ")
+
+
 def test_generated_rows_are_distinct_rights() -> None:
     rows = list(ledgers.ledger_rows(ledgers.region_rows(), 6000, ledgers.CITY))
     assert len({r["licence_no"] for r in rows}) == 6000

@@ -76,8 +76,10 @@ def test_bad_option_exits_2_in_chinese():
 def test_sheet_option_picks_the_sheet(tmp_path):
     path = write_ledger(tmp_path / "a.xlsx", [row()], extra_sheets=["说明"])
     assert invoke("validate", str(path), "--sheet", "台账").exit_code == 0
-    missing = invoke("validate", str(path), "--sheet", "不存在", "--format", "json")
-    assert json.loads(missing.output)["files"][0]["findings"][0]["code"] == "header.not_found"
+    missing = kq("validate", str(path), "--sheet", "不存在", "--format", "json")  # header.not_found: one line, exit 2
+    assert (missing.returncode, missing.stdout) == (2, "")
+    assert missing.stderr == ("错误：a.xlsx：找不到台账表头行（没有名为「不存在」的工作表）；"
+                              "表头应含 盟市、矿业权类型、许可证号 等列\n")
 
 
 def test_bad_plan_file_exits_2(tmp_path):

@@ -12,6 +12,10 @@ from datetime import date, datetime
 from typing import Any
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+#: Control characters other than tab and line breaks (C0, DEL, C1), and lone surrogates: what a
+#: file name that is not UTF-8 holds once Python has read it (``os.fsdecode``).
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNDECODED_BYTES = range(0xDC80, 0xDD00)
 _SPACES = re.compile(r"\s+")
 _TRAILING_HINT = re.compile(r"\([^()]*\)$")
 
@@ -46,6 +50,31 @@ def header_keys(value: str) -> tuple[str, ...]:
     full = key(value).strip("*※")
     stripped = _TRAILING_HINT.sub("", full)
     return (full,) if stripped == full or not stripped else (full, stripped)
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found[0])
+    if code in _UNDECODED_BYTES:  # one byte of a name that is not UTF-8 (GBK, from a zip made on Windows)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def has_invisible(text: str) -> bool:
+    """Whether ``visible`` would change ``text`` (a printable string never needs the search)."""
+    return not text.isprintable() and _INVISIBLE.search(text) is not None
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``) and every byte of a
+    name that is not UTF-8 as ``\\xd5``; all else exactly as written.
+
+    Ledger cells and file names come from outside: an ESC sequence must not recolour or clear
+    the operator's terminal, a NUL must not end up in a report, and a lone surrogate cannot be
+    encoded for SQLite, JSON or a workbook at all. Every place kq shows or keeps outside text
+    (terminal, reports, workbooks, stored file names) passes it through here. Tabs and line
+    breaks are kept: they are how a cell holds several lines.
+    """
+    return _INVISIBLE.sub(_escape, text) if not text.isprintable() else text
 
 
 def display_width(text: str) -> int:

@@ -7,6 +7,7 @@ Excel already rounded anything past 15 significant digits, which ``lost_precisio
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,7 +19,10 @@ _MAX_SERIAL = 2958465  # 9999-12-31
 
 
 def lost_precision(raw: Any) -> bool:
-    """A number with more than 15 digits has been rounded by Excel: its tail is gone."""
+    """A number with more than 15 digits has been rounded by Excel: its tail is gone (an infinite
+    one, which a hand-made file can hold, is no number at all and is reported by its field)."""
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return False
     return isinstance(raw, (int, float)) and not isinstance(raw, bool) and len(str(int(raw))) > 15
 
 

@@ -54,14 +54,20 @@ def _parse_code(f: Field, raw: Any, city: str | None) -> str | None:
     return to_text(raw).replace(" ", "").replace("-", "").upper() or None
 
 
+#: The largest integer a cell may hold: Excel keeps 15 digits, and kq's tables hold 64-bit ones.
+_MAX_INT = 10**15 - 1
+
+
 def _parse_int(f: Field, raw: Any, city: str | None) -> int | None:
-    if type(raw) is float and raw.is_integer() and raw >= 0:  # what Excel stores: no text needed
+    if type(raw) is float and raw.is_integer() and 0 <= raw <= _MAX_INT:  # what Excel stores: no text needed
         return int(raw)
     text = to_text(raw)
     if not text:
         return None
-    if not text.isdigit():
+    if not text.isdecimal():
         raise _Invalid(problem("value.number", f.name))
+    if len(text.lstrip("0")) > len(str(_MAX_INT)):  # before int(), which refuses 4,300 digits
+        raise _Invalid(problem("value.out_of_range", f.name))
     return int(text)
 
 

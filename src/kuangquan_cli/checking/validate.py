@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,7 +12,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kuangquan_cli.checking.findings import Finding, FindingTally, Problem, make_finding
+from kuangquan_cli.checking.findings import Finding, FindingTally, Problem, make_finding, problem
 from kuangquan_cli.checking.parse import RowValues, filled, parse_columns
 from kuangquan_cli.checking.reconcile import Counted, ReconRow, reconcile, reconciliation_findings
 from kuangquan_cli.checking.rules import RowChecker, RuleContext, is_cannot_resume
@@ -23,7 +23,7 @@ from kuangquan_cli.reading.limits import Limits
 from kuangquan_cli.reading.workbook import read_sheets
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import city_named_in, divisions, field_by_name, fields
-from kuangquan_cli.text import to_text
+from kuangquan_cli.text import has_invisible, to_text, visible
 
 if TYPE_CHECKING:
     from kuangquan_cli.checking.model import LedgerRow
@@ -75,7 +75,8 @@ class FileResult(FindingTally):
 
     @property
     def file(self) -> str:
-        return self.path.name
+        """The file's name as kq shows and stores it (bytes that are not UTF-8 escaped)."""
+        return visible(self.path.name)
 
     @property
     def findings(self) -> list[Finding]:
@@ -147,12 +148,15 @@ class _FileChecker:
         file_city = self.result.city or _majority_city(cells.get("city", []))
         self.result.city = file_city
         parsed = parse_columns(cells, len(numbers), file_city)
+        hidden = _control_characters(cells)
         checker = RowChecker(RuleContext(self.plan, self.as_of, file_city))
         records = self.result.records
         for index, (number, values) in enumerate(zip(numbers, parsed.rows, strict=True)):
             problems, task = checker.check(values)
             if index in parsed.problems:
                 problems = parsed.problems[index] + problems
+            if index in hidden:
+                problems = problems + hidden[index]
             findings = [self.locate(p, number, cells[p.field][index] if p.field in cells else None) for p in problems]
             records.append(Record(number, values, task.number if task else None, findings))
         self._duplicate_licences(list(map(attrgetter("licence_no"), parsed.rows)))
@@ -178,6 +182,24 @@ class _FileChecker:
                         column=letter or None, field="licence_no", value=licence, count=len(records), places=where,
                     )
                 )
+
+
+def _control_characters(cells: Mapping[str, Sequence[Any]]) -> dict[int, list[Problem]]:
+    """A warning on each cell holding a control character (ESC, NUL, BEL …), by row index.
+
+    Such characters come from copying out of other systems, or from a file made to disturb the
+    terminal or the reports that show it: kq shows them escaped everywhere and says where they
+    are. A column is searched as one joined text (in C); its cells only when that finds one.
+    """
+    found: dict[int, list[Problem]] = {}
+    for name, column in cells.items():
+        if not has_invisible("".join([cell for cell in column if type(cell) is str])):
+            continue
+        for index, cell in enumerate(column):
+            if type(cell) is str and has_invisible(cell):
+                chars = "、".join(dict.fromkeys(visible(c) for c in cell if has_invisible(c)))
+                found.setdefault(index, []).append(problem("value.control_char", name, chars=chars))
+    return found
 
 
 def _majority_city(cells: list[Any]) -> str | None:

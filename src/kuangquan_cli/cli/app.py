@@ -19,7 +19,8 @@ from kuangquan_cli.cli.commands.schema import schema
 from kuangquan_cli.cli.commands.template import template
 from kuangquan_cli.cli.commands.validate import validate
 from kuangquan_cli.cli.options import CONTEXT, KqContext
-from kuangquan_cli.errors import KqError
+from kuangquan_cli.errors import KqError, os_error_reason
+from kuangquan_cli.text import visible
 
 
 @click.group(context_settings=CONTEXT)
@@ -75,7 +76,11 @@ def main() -> None:
         click.echo(f"用法错误：{_usage_message(exc)}（用 kq --help 查看用法）", err=True)
         sys.exit(2)
     except KqError as exc:
-        click.echo(f"错误：{exc}", err=True)
+        click.echo(f"错误：{visible(str(exc))}", err=True)
+        sys.exit(2)
+    except OSError as exc:  # the machine's fault (disk, permissions, names), not kq's: said as such
+        where = f"{os.fsdecode(exc.filename)}：" if exc.filename else ""
+        click.echo(f"错误：{visible(where)}{os_error_reason(exc)}", err=True)
         sys.exit(2)
     except Exception as exc:  # a bug: one line for the user, the traceback with --debug
         if debug:

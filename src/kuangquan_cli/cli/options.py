@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 import sys
 from datetime import date
 from typing import Any
@@ -85,11 +86,20 @@ class KqContext(click.Context):
 
 class PathType(click.Path):
     """``click.Path`` handing the command a ``pathlib.Path``: pathlib is imported when a command
-    runs, not for ``kq --help`` (where it would be a tenth of the time kq adds to click)."""
+    runs, not for ``kq --help`` (where it would be a tenth of the time kq adds to click). A folder
+    given for a file (or a file for a folder) is refused in Chinese, not in click's English."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from pathlib import Path
 
+        try:
+            mode = os.stat(value).st_mode
+        except (OSError, ValueError):
+            mode = 0
+        if not self.dir_okay and stat.S_ISDIR(mode):
+            self.fail(f"{os.fsdecode(value)} 是一个文件夹，应为文件", param, ctx)
+        if not self.file_okay and stat.S_ISREG(mode):
+            self.fail(f"{os.fsdecode(value)} 是一个文件，应为文件夹", param, ctx)
         return Path(os.fsdecode(super().convert(value, param, ctx)))
 
 

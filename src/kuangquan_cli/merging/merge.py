@@ -18,8 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kuangquan_cli.atomic import is_temporary
 from kuangquan_cli.checking.findings import Finding, FindingTally, make_finding
-from kuangquan_cli.checking.parse import RowValues
 from kuangquan_cli.checking.reconcile import ReconRow, reconcile, reconciliation_findings
 from kuangquan_cli.checking.validate import FileResult, Record, covers_region, validate_file
 from kuangquan_cli.errors import KqError
@@ -31,6 +31,7 @@ from kuangquan_cli.reference.own_files import ANNOTATED_SUFFIX, MERGED_PREFIX
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import divisions
 from kuangquan_cli.reference.weeks import week_label, week_range
+from kuangquan_cli.text import visible
 
 LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 
@@ -134,7 +135,7 @@ class MergedRow:
 
     def to_record(self) -> dict[str, Any]:
         return row_record(
-            RowValues(**self.record.model.model_dump()), self.record.task, source_file=self.source.file,
+            self.record.values, self.record.task, source_file=self.source.file,
             source_row=self.record.row, source_city=self.source.result.city, flagged=self.flagged, counted=self.counted,
         )
 
@@ -222,19 +223,19 @@ def _is_own_output(path: Path, outputs: tuple[Path, ...]) -> bool:
 def list_inbox(directory: Path, outputs: tuple[Path, ...] = ()) -> tuple[list[Path], list[str]]:
     """The ledger files of a folder, and the names of the other files (ignored).
 
-    Excel's ``~$`` lock files and kq's own outputs are skipped without mention.
+    Excel's ``~$`` lock files, kq's own outputs and temporary files are skipped without mention.
     """
     if not directory.is_dir():
         raise KqError(f"不是文件夹：{directory}")
     ledgers, ignored = [], []
     resolved = tuple(p.resolve() for p in outputs)
     for path in sorted(p for p in directory.iterdir() if p.is_file()):
-        if path.name.startswith("~$") or _is_own_output(path, resolved):
+        if path.name.startswith("~$") or is_temporary(path.name) or _is_own_output(path, resolved):
             continue
         if path.suffix.lower() in LEDGER_SUFFIXES and not path.name.startswith("."):
             ledgers.append(path)
         else:
-            ignored.append(path.name)
+            ignored.append(visible(path.name))
     if not ledgers:
         raise KqError(f"文件夹 {directory} 中没有台账文件（.xlsx、.xlsm、.xls、.csv）")
     return ledgers, ignored

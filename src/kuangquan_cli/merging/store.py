@@ -4,23 +4,36 @@ A week is written in one transaction that first deletes the old snapshot of that
 merging a week again replaces it and a crash half-way leaves the old one as it was. The schema
 is versioned with ``PRAGMA user_version``: older stores are upgraded step by step, and a store
 written by a newer kq is refused rather than misread.
+
+Several kq may use one store at once (the office runs ``kq report`` while a merge is saving).
+The store is in WAL mode: a reader reads one state of the store in one read transaction
+(``reading``) and never sees half of a replaced week; writers wait for each other up to
+``BUSY_TIMEOUT_S`` (saving 300,000 rows takes seconds), and the schema is created or upgraded
+inside the write transaction, so two first merges cannot both create it. kq's stores carry
+``APPLICATION_ID`` in their header: any other SQLite file is refused and left untouched. Every
+SQLite error becomes one Chinese line saying what happened to which file; only a file that is
+not a kq store or fails ``PRAGMA quick_check`` is called damaged.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import sqlite3
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from kuangquan_cli.checking.parse import RowValues
-from kuangquan_cli.errors import KqError
+from kuangquan_cli.checking.parse import RowValues, filled
+from kuangquan_cli.errors import KqError, os_error_reason
 from kuangquan_cli.merging.rows import row_record, rows_frame
 from kuangquan_cli.reference.tables import fields
 from kuangquan_cli.reference.weeks import week_label
+from kuangquan_cli.text import visible
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,6 +101,11 @@ _MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+_TABLES = frozenset({"snapshot", "source_file", "ledger_row", "finding", "reconciliation"})
+#: ``PRAGMA application_id`` of a kq store ("kqdb"); stores written before it was set have 0.
+APPLICATION_ID = 0x6B716462
+#: How long a command waits for another kq's write to finish before giving up.
+BUSY_TIMEOUT_S = 60.0
 
 _FINDING_KEYS = ("code", "severity", "file", "sheet", "row", "column", "cell", "field", "value", "message")
 
@@ -142,29 +160,59 @@ def _row_values(snapshot_id: int, position: int, row: MergedRow) -> tuple[Any, .
     record = row.record
     return (
         snapshot_id, position, row.source.file, record.row, row.source.result.city, record.task,
-        record.cannot_resume, row.flagged, row.counted,
-        record.model.model_dump_json(exclude_defaults=True),
+        record.cannot_resume, row.flagged, row.counted, row_json(record.values),
     )
 
 
-class Store:
-    """The SQLite snapshot store at ``path``; ``create`` allows making a new one."""
+def row_json(values: RowValues) -> str:
+    """A row's values as stored: the fields that have one, as compact JSON (dates ISO, lists
+    arrays) — the model's JSON without its defaults, made without building the model: a
+    pydantic object per row was most of a merge's time and memory (they were kept to the end)."""
+    return json.dumps(filled(values), ensure_ascii=False, separators=(",", ":"), default=date.isoformat)
 
-    def __init__(self, path: str | Path, create: bool = False) -> None:
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _in_words(method: Callable[Concatenate[Store, _P], _R]) -> Callable[Concatenate[Store, _P], _R]:
+    """A store method whose SQLite errors reach the user as one Chinese line (``Store.error``)."""
+
+    @functools.wraps(method)
+    def run(self: Store, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise self.error(exc) from exc
+
+    return run
+
+
+class Store:
+    """The SQLite snapshot store at ``path``; ``create`` allows making a new one (and is how a
+    writer opens it: only then is the store switched to WAL mode or marked as kq's). ``timeout``:
+    how long to wait for another writer, ``BUSY_TIMEOUT_S`` unless given."""
+
+    def __init__(self, path: str | Path, create: bool = False, timeout: float | None = None) -> None:
         self.path = Path(path)
         if self.path.is_dir():
-            raise KqError(f"数据库路径是一个文件夹：{self.path}")
+            raise KqError(f"数据库路径是一个文件夹，应为文件：{self.path}")
         if not create and not self.path.is_file():
             raise KqError(f"找不到数据库 {self.path}；请先用 kq merge 汇总一周的台账")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, isolation_level=None)
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._upgrade()
-        except sqlite3.DatabaseError as exc:
-            raise KqError(f"{self.path} 不是 kq 的数据库或已损坏（{exc}）") from exc
         except OSError as exc:
-            raise KqError(f"无法打开数据库 {self.path}：{exc.strerror or exc}") from exc
+            raise KqError(f"无法创建数据库所在的文件夹 {self.path.parent}：{os_error_reason(exc)}") from exc
+        try:
+            self._conn = sqlite3.connect(self.path, isolation_level=None,
+                                         timeout=BUSY_TIMEOUT_S if timeout is None else timeout)
+        except sqlite3.Error as exc:
+            raise self.error(exc) from exc
+        try:
+            self._open(create)
+        except BaseException:
+            self._conn.close()
+            raise
 
     def __enter__(self) -> Store:
         return self
@@ -175,22 +223,112 @@ class Store:
     def close(self) -> None:
         self._conn.close()
 
-    def _upgrade(self) -> None:
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+    @_in_words
+    def _open(self, create: bool) -> None:
+        conn = self._conn
+        conn.execute("PRAGMA foreign_keys = ON")
+        version, marked = self._identify()
+        if create and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        if version < SCHEMA_VERSION or (create and not marked):
+            self._upgrade()
+
+    def _identify(self) -> tuple[int, bool]:
+        """The store's schema version and whether it carries kq's mark; refuses (unchanged) a file
+        kq did not make, a store from a newer kq, and a kq store missing one of its tables."""
+        conn = self._conn
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        unmarked_kq = app_id == 0 and (not tables or (version > 0 and "snapshot" in tables))
+        if app_id != APPLICATION_ID and not unmarked_kq:
+            others = f"，含数据表 {'、'.join(sorted(tables)[:5])}" if tables else ""
+            raise KqError(f"{self.path} 不是 kq 的数据库（是其他程序的 SQLite 文件{others}）；"
+                          "kq 不会改动它，请用 --db 另指一个文件")
         if version > SCHEMA_VERSION:
-            raise KqError(
-                f"数据库 {self.path} 由更新版本的 kq 写入（结构版本 {version}，本程序只支持到 {SCHEMA_VERSION}）；"
-                "请升级 kq 后再使用"
-            )
-        for step in range(version, SCHEMA_VERSION):
-            with self._transaction():
+            raise self._newer(version)
+        missing = sorted(_TABLES - tables) if version else []
+        if missing:
+            raise self.damaged(f"缺少数据表 {'、'.join(missing)}")
+        return version, app_id == APPLICATION_ID
+
+    def _upgrade(self) -> None:
+        """Create or upgrade the schema and mark the store as kq's, in the write transaction: the
+        version is read again inside it, as another kq may have done the work meanwhile."""
+        with self._transaction():
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise self._newer(version)
+            for step in range(version, SCHEMA_VERSION):
                 for statement in filter(str.strip, _MIGRATIONS[step].split(";")):
                     self._conn.execute(statement)
-                self._conn.execute(f"PRAGMA user_version = {step + 1}")
+            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def _newer(self, version: int) -> KqError:
+        return KqError(f"数据库 {self.path} 由更新版本的 kq 写入（结构版本 {version}，"
+                       f"本程序只支持到 {SCHEMA_VERSION}）；请升级 kq 后再使用")
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._conn)
+        return _Transaction(self._conn, "BEGIN IMMEDIATE")
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Everything read inside comes from one state of the store: a merge that commits
+        meanwhile is seen whole or not at all (the weekly report reads several weeks)."""
+        if self._conn.in_transaction:
+            yield
+            return
+        with _Transaction(self._conn, "BEGIN"):
+            yield
+
+    @_in_words
+    def check(self) -> None:
+        """``PRAGMA quick_check``: a damaged store is said to be damaged before it is used."""
+        problems = [line for (line,) in self._conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise self.damaged("；".join(problems))
+
+    def damaged(self, detail: str) -> KqError:
+        """The store is damaged (``detail``: SQLite's own words, for whoever repairs it) and what
+        to do: the snapshots from before the damage are in a backup copy, or made again."""
+        return KqError(f"数据库 {self.path} 已损坏（{detail}）；请换用损坏前的备份副本，"
+                       "没有备份时将它改名留存，再用 kq merge 重新汇总各周台账以重建")
+
+    def error(self, exc: sqlite3.Error) -> KqError:
+        """An SQLite error as the one line the user sees: busy, disk full, read-only, damaged …"""
+        code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
+        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return KqError(f"数据库正被其他 kq 使用，请稍后重试（{self.path}）")
+        if code == sqlite3.SQLITE_FULL:
+            return KqError(f"无法写入数据库 {self.path}：磁盘空间已满（数据库保持原样，清理磁盘后重新运行即可）")
+        if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
+            return KqError(f"无法写入数据库 {self.path}：文件或所在的文件夹是只读的，或没有写权限")
+        if code == sqlite3.SQLITE_CANTOPEN:
+            return KqError(f"无法打开数据库 {self.path}：{self._cannot_open_reason()}")
+        if code == sqlite3.SQLITE_IOERR:
+            return KqError(f"读写数据库 {self.path} 时磁盘出错；请检查磁盘或网络驱动器后重试")
+        if code == sqlite3.SQLITE_NOTADB:
+            return KqError(f"{self.path} 不是 kq 的数据库（不是 SQLite 数据库文件，或文件头已损坏）；"
+                           "请用 --db 另指一个文件，或换用备份副本")
+        if code == sqlite3.SQLITE_CORRUPT:
+            return self.damaged(str(exc))
+        return KqError(f"数据库 {self.path} 出错：{exc}")
+
+    def _cannot_open_reason(self) -> str:
+        """SQLite says only that it cannot open the file; opening it as SQLite would tells why
+        (a file this makes is removed: the store is not made by asking)."""
+        existed = self.path.exists()
+        try:
+            with self.path.open("ab"):
+                pass
+        except OSError as exc:
+            return os_error_reason(exc)
+        if not existed:
+            self.path.unlink(missing_ok=True)
+        return "文件或其旁边的 -wal、-shm 文件无法打开（可能没有权限）"
+
+    @_in_words
     def save(self, result: MergeResult) -> None:
         """Store ``result`` as the snapshot of its week, replacing any earlier one in one step."""
         summary = result.to_dict()
@@ -200,7 +338,7 @@ class Store:
             snapshot_id = conn.execute(
                 "INSERT INTO snapshot (year, week, stored_at, source_dir, rows_in, rows_merged, rows_flagged, files,"
                 " summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (result.year, result.week, datetime.now().isoformat(timespec="seconds"), str(result.directory),
+                (result.year, result.week, datetime.now().isoformat(timespec="seconds"), visible(str(result.directory)),
                  summary["rows_in"], summary["rows_merged"], summary["rows_flagged"], len(result.sources),
                  json.dumps(summary, ensure_ascii=False)),
             ).lastrowid
@@ -224,6 +362,7 @@ class Store:
                  for i, r in enumerate(result.reconciliation)),
             )
 
+    @_in_words
     def weeks(self) -> list[StoredWeek]:
         """Every stored week, oldest first."""
         rows = self._conn.execute(
@@ -231,6 +370,7 @@ class Store:
         )
         return [StoredWeek(*row) for row in rows]
 
+    @_in_words
     def previous_week(self, year: int, week: int) -> tuple[int, int] | None:
         """The latest stored (year, week) before the given one, for the week-over-week change."""
         row = self._conn.execute(
@@ -240,7 +380,13 @@ class Store:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
+    @_in_words
     def load_snapshot(self, year: int, week: int) -> Snapshot:
+        """The stored week, read in one read transaction (a merge replacing it meanwhile is not seen)."""
+        with self.reading():
+            return self._snapshot(year, week)
+
+    def _snapshot(self, year: int, week: int) -> Snapshot:
         found = self._conn.execute(
             "SELECT id, stored_at, summary FROM snapshot WHERE year = ? AND week = ?", (year, week)
         ).fetchone()
@@ -279,11 +425,11 @@ _LIST_FIELDS = frozenset(f.name for f in fields() if f.kind == "list")
 
 
 def stored_values(text: str) -> RowValues:
-    """A row's values as ``_row_values`` stored them (the model's JSON, defaults left out).
+    """A row's values as ``row_json`` stored them (the model's JSON, defaults left out).
 
-    The model checked them on the way in; on the way out only what JSON cannot hold is turned
-    back (dates from ISO text, lists from arrays), which spares the weekly report importing and
-    running pydantic on every row.
+    The parsers made them of the model's types and allowed values; on the way out only what JSON
+    cannot hold is turned back (dates from ISO text, lists from arrays), which spares the weekly
+    report importing and running pydantic on every row.
     """
     values = json.loads(text)
     for name in values.keys() & _DATE_FIELDS:
@@ -294,16 +440,30 @@ def stored_values(text: str) -> RowValues:
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on any exception (even KeyboardInterrupt)."""
+    """``begin`` … ``COMMIT``, or ``ROLLBACK`` on any exception (even KeyboardInterrupt).
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    A rollback that fails itself (SQLite may already have rolled back, as on a full disk) never
+    hides the error that made it necessary.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, begin: str) -> None:
         self.conn = conn
+        self.begin = begin
 
     def __enter__(self) -> None:
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:  # another kq is writing the store
-            raise KqError(f"数据库正被占用，请稍后重试（{exc}）") from exc
+        self.conn.execute(self.begin)
 
     def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
-        self.conn.execute("ROLLBACK" if kind else "COMMIT")
+        if kind is None:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+        else:
+            self._rollback()
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")

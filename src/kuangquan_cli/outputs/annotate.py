@@ -27,7 +27,7 @@ from kuangquan_cli.outputs.styles import HEADER_FILL
 from kuangquan_cli.reading.workbook import read_sheets, sniff_kind
 from kuangquan_cli.reference.own_files import annotated_name
 from kuangquan_cli.reference.tables import field_by_name
-from kuangquan_cli.text import display_width
+from kuangquan_cli.text import display_width, visible
 
 SUMMARY_SHEET = "校验结果"
 FILL = {"error": "FFC7CE", "warning": "FFEB9C"}  # Excel's own 差 / 适中 cell styles
@@ -161,7 +161,7 @@ def _mark(cell: Any, found: list[Finding]) -> None:
     lines = [f"【{SEVERITY_TEXT[f.severity]}】{f.message}\n建议：{f.advice}" for f in found]
     if cell.comment is not None:
         lines.append(f"——原批注——\n{cell.comment.text}")
-    text = "\n".join(lines)
+    text = visible("\n".join(lines))
     cell.comment = Comment(text, "kq", width=COMMENT_WIDTH_PT, height=_comment_height(text))
 
 

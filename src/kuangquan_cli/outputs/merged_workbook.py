@@ -3,7 +3,7 @@
 Seven sheets: the merged ledger, the rows to check with their problems, the reconciliation by
 task and reason, progress per 盟市, the pending procedures per department, every finding, and
 who sent what. Every data row of every readable ledger is in one of the first two sheets with
-its source file and row. Ledger text goes through ``cells.clean_text`` and is written as a
+its source file and row. Ledger text goes through ``text.visible`` and is written as a
 string, so nothing a 盟市 typed becomes a formula.
 """
 
@@ -29,11 +29,11 @@ from kuangquan_cli.merging.summary_tables import (
     department_headers,
     department_table,
 )
-from kuangquan_cli.outputs.cells import clean_text, looks_like_formula
+from kuangquan_cli.outputs.cells import looks_like_formula
 from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import field_by_name, fields
-from kuangquan_cli.text import display_width
+from kuangquan_cli.text import display_width, visible
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,8 +46,11 @@ PROBLEMS_HEADER = "问题"
 _PERCENT_FORMAT = "0.0%"
 _MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 6, 60, 300
 #: Text is written with ``write_string`` only; should a generic ``write`` ever be used, these still
-#: keep XlsxWriter from turning ledger text into a formula, a link or a number.
-_WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+#: keep XlsxWriter from turning ledger text into a formula, a link or a number. ``constant_memory``:
+#: each row goes to a temporary file as soon as the next one starts, so a region's 300,000 rows
+#: cost one row's memory (kept in memory, XlsxWriter's cells were half of a merge's peak); the
+#: price is text stored in each cell rather than in one shared table (a somewhat larger file).
+_WORKBOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                      "strings_to_numbers": False}
 
 
@@ -116,7 +119,7 @@ def _write_cell(ws: Worksheet, formats: Formats, row: int, col: int, value: Any,
     """Text always as a string (never a formula, whatever it starts with), dates and percentages
     with their number formats, other values as numbers."""
     if isinstance(value, str):
-        text = clean_text(value)
+        text = visible(value)
         ws.write_string(row, col, text, formats.quoted if looks_like_formula(text) else None)
     elif isinstance(value, date):
         ws.write_datetime(row, col, value, formats.date)
@@ -218,11 +221,12 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
     ]
 
 
-def write_merged_workbook(result: MergeResult, plan: Plan, path: Path) -> None:
-    """Write the merged workbook to ``path`` atomically (a reader never sees half a file).
+def merged_workbook(result: MergeResult, plan: Plan) -> bytes:
+    """The merged workbook's file content.
 
-    XlsxWriter builds it in memory (a region's hundred thousand cells in a quarter of the time
-    openpyxl took), so the only file operation is ``atomic_write``'s, with its message on failure.
+    XlsxWriter (a region's hundred thousand cells in a quarter of the time openpyxl took) packs
+    it into memory, so the only file operation is the caller's: with ``atomic_write``, whose
+    message says why a write failed (XlsxWriter's own error would hide the cause).
     """
     import xlsxwriter
 
@@ -232,5 +236,11 @@ def write_merged_workbook(result: MergeResult, plan: Plan, path: Path) -> None:
     for table in merged_tables(result, plan):
         _write_sheet(book, formats, table)
     book.close()
+    return buffer.getvalue()
+
+
+def write_merged_workbook(result: MergeResult, plan: Plan, path: Path) -> None:
+    """Write the merged workbook to ``path`` atomically (a reader never sees half a file)."""
+    content = merged_workbook(result, plan)
     with atomic_write(path) as temp:
-        temp.write_bytes(buffer.getbuffer())
+        temp.write_bytes(content)

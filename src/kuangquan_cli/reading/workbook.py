@@ -22,6 +22,7 @@ from kuangquan_cli.errors import UnreadableFile
 from kuangquan_cli.reading.limits import Limits, check_file_size, too_large
 from kuangquan_cli.reading.xls_inspection import inspect_ole
 from kuangquan_cli.reading.xlsx_inspection import has_formulas, inspect_xlsx
+from kuangquan_cli.text import visible
 
 __all__ = ["BLANK_RUN_LIMIT", "Sheet", "UnreadableFile", "read_sheets", "sniff_kind"]
 
@@ -30,6 +31,8 @@ _EMPTY_ZIP = b"PK\x05\x06"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: Consecutive blank rows after which the rest of a sheet is taken to be empty formatting.
 BLANK_RUN_LIMIT = 1000
+#: A text with more than one NUL in this many characters is a binary file, not a CSV.
+_BINARY_NUL_SHARE = 100
 _DAMAGED = "文件已损坏"
 _OTHER_ZIPS = {
     "xl/workbook.bin": "Excel 二进制工作簿（.xlsb），请另存为 .xlsx",
@@ -141,7 +144,7 @@ def read_sheets(path: Path, limits: Limits | None = None) -> list[Sheet]:
     try:
         with path.open("rb") as handle:
             if kind == "csv":
-                sheets = [Sheet(path.stem, _read_csv(handle.read(), limits))]
+                sheets = [Sheet(visible(path.stem), _read_csv(handle.read(), limits))]
             else:
                 sheets = _read_workbook(handle, kind, size, limits)
             if not any(sheet.rows for sheet in sheets):
@@ -239,17 +242,23 @@ def _decode(data: bytes) -> str:
     for bom, encoding in boms:
         if data.startswith(bom):
             return _decode_as(data, encoding)
-    if b"\x00" in data[:4096]:
-        return _decode_as(data, _utf16_without_bom(data[:4096]))
+    utf16 = _utf16_without_bom(data[:4096])
+    if utf16:
+        return _decode_as(data, utf16)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return _decode_as(data, "gb18030")
 
 
-def _utf16_without_bom(head: bytes) -> str:
-    """Text saved as UTF-16 without a BOM: ASCII characters leave a zero byte on one side."""
-    return "utf-16-le" if head[1::2].count(0) >= head[::2].count(0) else "utf-16-be"
+def _utf16_without_bom(head: bytes) -> str | None:
+    """Text saved as UTF-16 without a BOM, told by the zero byte its ASCII characters (commas,
+    digits, line breaks) leave on one side: in a ledger, one character in eight at least. A NUL
+    or two in UTF-8 or GBK text (a cell pasted from another system) is not UTF-16."""
+    even, odd = head[::2].count(0), head[1::2].count(0)
+    if max(even, odd) * 8 < len(head) // 2:
+        return None
+    return "utf-16-le" if odd >= even else "utf-16-be"
 
 
 def _decode_as(data: bytes, encoding: str) -> str:
@@ -261,7 +270,7 @@ def _decode_as(data: bytes, encoding: str) -> str:
 
 def _read_csv(data: bytes, limits: Limits) -> list[list[Any]]:
     text = _decode(data)
-    if "\x00" in text:
+    if text.count("\x00") * _BINARY_NUL_SHARE > len(text):  # a NUL in a cell is that cell's finding
         raise UnreadableFile("file.unsupported", "binary", kind="二进制文件")
     sample = text[:8192]
     try:
@@ -278,6 +287,6 @@ def _read_csv(data: bytes, limits: Limits) -> list[list[Any]]:
                 raise too_large(f"超过 {limits.max_cells:,} 个单元格的上限", "max_cells")
             rows.append(row)
     except csv.Error as exc:
-        raise UnreadableFile("file.unreadable", str(exc),
-                             reason=f"CSV 格式有误（第 {reader.line_num} 行附近有超长或引号不配对的内容）") from exc
+        reason = f"CSV 格式有误（第 {reader.line_num} 行附近有超长或引号不配对的内容）"
+        raise UnreadableFile("file.unreadable", str(exc), reason=reason) from exc
     return rows

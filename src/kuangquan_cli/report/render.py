@@ -5,7 +5,8 @@ turns it into text with the Jinja templates in ``templates/``. The HTML is one s
 file (inline CSS and SVG, no script, a Content-Security-Policy that forbids anything else) that
 prints on A4 and reads on a phone; the Markdown carries the same tables for pasting into
 messages. Ledger text is escaped in both: by Jinja's autoescaping in HTML, by backslashes in
-Markdown (``_md_escape``, applied to every ``{{ … }}`` as autoescaping would).
+Markdown (``_md_escape``, applied to every ``{{ … }}`` as autoescaping would); in both, control
+characters are shown as escapes such as ``\x1b`` (``text.visible``, applied to every ``{{ … }}``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kuangquan_cli.atomic import atomic_write
+from kuangquan_cli.atomic import atomic_write, check_target
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.merging.store import Store
 from kuangquan_cli.reference.plan import Plan
@@ -24,6 +25,7 @@ from kuangquan_cli.reference.weeks import week_label, week_range
 from kuangquan_cli.report.assemble import build_report
 from kuangquan_cli.report.formats import cn_date, num, pct, pp, signed
 from kuangquan_cli.report.model import ReportData
+from kuangquan_cli.text import visible
 
 if TYPE_CHECKING:
     import jinja2
@@ -54,14 +56,24 @@ def _md_escape(value: Any) -> Any:
     """Every value a Markdown template prints: ledger text cannot become markup or break a table."""
     if not isinstance(value, str):
         return value
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(value.split()))
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(visible(value).split()))
+
+
+def _html_visible(value: Any) -> Any:
+    """Every value an HTML template prints, before autoescaping: control characters shown as
+    escapes. kq's own markup (the charts) is left as it is."""
+    from markupsafe import Markup
+
+    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 @cache
 def _environment(fmt: str) -> jinja2.Environment:
     import jinja2
 
-    options: dict[str, Any] = {"autoescape": True} if fmt == "html" else {"autoescape": False, "finalize": _md_escape}
+    options: dict[str, Any] = {"autoescape": True, "finalize": _html_visible}
+    if fmt == "md":
+        options = {"autoescape": False, "finalize": _md_escape}
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(data_dir("templates")), undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, **options,
@@ -113,11 +125,10 @@ def write_report(db: Path, plan: Plan, year: int | None = None, week: int | None
     replaced, as ``kq merge`` replaces its workbook: both are derived from the store.
     """
     fmt = report_format(fmt, out)
-    with Store(db) as store:
+    with Store(db) as store, store.reading():  # both weeks from one state of the store
         data = build_report(store, plan, *_report_week(store, plan, year, week))
     target = out or default_report_path(data.year, data.week, fmt)
-    if target.is_dir():
-        raise KqError(f"输出路径是一个文件夹：{target}")
+    check_target(target)
     text = render_report(data, fmt)
     with atomic_write(target) as temp:
         temp.write_text(text, encoding="utf-8")

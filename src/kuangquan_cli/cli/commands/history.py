@@ -21,6 +21,7 @@ def history(db_path: Path | None, fmt: str) -> None:
     from kuangquan_cli.merging.store import Store, resolve_db_path
 
     with Store(resolve_db_path(db_path)) as store:
+        store.check()  # the command that looks at the store says whether it is damaged
         weeks = store.weeks()
     if fmt == "json":
         from dataclasses import asdict

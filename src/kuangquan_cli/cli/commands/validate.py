@@ -18,6 +18,7 @@ from kuangquan_cli.cli.options import (
     week_options,
 )
 from kuangquan_cli.errors import KqError
+from kuangquan_cli.text import visible
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -50,14 +51,14 @@ def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None,
     plan = load_plan(plan_path)
     with collector_paused():  # kept paused while the report is printed too
         report = validate_files(files, plan, as_of_date(plan.year, week, year), sheet, limits)
-        if len(report.files) == 1 and not report.files[0].readable:
+        if len(report.files) == 1 and report.files[0].header_row is None:  # unreadable, or no ledger in it
             raise KqError(f"{report.files[0].file}：{report.files[0].file_findings[0].message}")
         _print(report, plan, fmt)
     if annotate:
         from kuangquan_cli.outputs.annotate import annotate_files
 
         for written in annotate_files(report.files, out_dir, force):
-            click.echo(f"已写出标注副本：{written}", err=True)
+            click.echo(f"已写出标注副本：{visible(str(written))}", err=True)
     sys.exit(report.exit_code(strict))
 
 

@@ -1,7 +1,8 @@
 """Terminal rendering of a merge and of the store's history with rich (data in, text out).
 
 A week's inbox can produce thousands of findings: the terminal shows one line per file and the
-cross-file problems; the cells are in the merged workbook's 问题清单 sheet.
+cross-file problems; the cells are in the merged workbook's 问题清单 sheet. Text from the inbox
+(reasons, licence numbers, file names) goes through ``text.visible`` into ``Text``, never markup.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from kuangquan_cli.merging.merge import MergeResult, SourceFile
 from kuangquan_cli.merging.store import StoredWeek
 from kuangquan_cli.merging.submissions import DUPLICATE, REJECTED, STATUS_TEXT
 from kuangquan_cli.reference.plan import Plan
+from kuangquan_cli.text import visible
 
 #: Cross-file duplicates listed in the terminal; the rest are in the workbook.
 MAX_LISTED = 20
@@ -34,7 +36,7 @@ def _file_line(source: SourceFile, flagged: int) -> Text:
         text.append(f"（{r.city}）")
     text.append(f"：{STATUS_TEXT[source.status].merge}")
     if source.status == REJECTED:
-        text.append(f"——{source.reason}")
+        text.append(f"——{visible(source.reason or '')}")
     else:
         text.append(f"，{len(r.records)} 行（待核实 {flagged}），错误 {r.errors}，警告 {r.warnings}")
     return text
@@ -49,7 +51,7 @@ def _cross_file(console: Console, result: MergeResult) -> None:
         console.print(Text(f"许可证号跨文件重复 {len(result.duplicate_licences)} 个：", style="bold red"))
         for dup in result.duplicate_licences[:MAX_LISTED]:
             places = "、".join(f"{file} 第 {row} 行" for file, row in dup.places)
-            console.print(f"  {dup.licence_no}：{places}")
+            console.print(Text(f"  {visible(dup.licence_no)}：{places}"))
         if len(result.duplicate_licences) > MAX_LISTED:
             console.print(f"  ……另有 {len(result.duplicate_licences) - MAX_LISTED} 个，见汇总台账的「问题清单」")
 
@@ -60,7 +62,7 @@ def render_merge(console: Console, result: MergeResult, plan: Plan) -> None:
     for source in result.sources:
         console.print(_file_line(source, flagged[source.file]))
     if result.ignored:
-        console.print(Text(f"已忽略非台账文件：{'、'.join(result.ignored)}", style="dim"))
+        console.print(Text(f"已忽略非台账文件：{visible('、'.join(result.ignored))}", style="dim"))
     _cross_file(console, result)
     render_reconciliation(console, result.reconciliation, plan)
     rows_flagged = result.rows_flagged

@@ -1,4 +1,8 @@
-"""Terminal rendering with rich (data in, text out): validation results and the field table."""
+"""Terminal rendering with rich (data in, text out): validation results and the field table.
+
+Text from a ledger (cell values in messages, sheet names) goes through ``text.visible`` and into
+``Text`` objects, never markup: an ESC sequence in a cell must not reach the operator's terminal.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,14 @@ from kuangquan_cli.checking.validate import FileResult, ValidationReport
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import field_by_name, fields
 from kuangquan_cli.reference.vocabulary import CANNOT_RESUME
+from kuangquan_cli.text import visible
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 
 
 def _file_line(result: FileResult) -> Text:
     mark, style = ("✘", "red") if result.errors else (("!", "yellow") if result.warnings else ("✔", "green"))
-    where = [p for p in (result.city, f"工作表「{result.sheet}」" if result.sheet else None,
+    where = [p for p in (result.city, f"工作表「{visible(result.sheet)}」" if result.sheet else None,
                          f"表头第 {result.header_row} 行" if result.header_row else None) if p]
     text = Text(f"{mark} ", style=style)
     text.append(result.file, style="bold")
@@ -44,7 +49,7 @@ def render_file(console: Console, result: FileResult) -> None:
             line.append(f"{SEVERITY_TEXT[finding.severity]} ", style=_SEVERITY_STYLE[finding.severity])
             if finding.field:
                 line.append(f"{fields[finding.field].header}：", style="dim")
-            line.append(finding.message)
+            line.append(visible(finding.message))
             line.append(f"  [{finding.code}]", style="dim")
             lines.append(line)
     console.print(Text("\n").join(lines))
@@ -66,7 +71,7 @@ def render_report(console: Console, report: ValidationReport, plan: Plan) -> Non
     for result in report.files:
         render_file(console, result)
     for finding in report.region_findings:
-        console.print(Text(f"  全区  警告 {finding.message}  [{finding.code}]", style="yellow"))
+        console.print(Text(f"  全区  警告 {visible(finding.message)}  [{finding.code}]", style="yellow"))
     if any(r.records for r in report.files):
         render_reconciliation(console, report.reconciliation, plan)
     rows = sum(len(r.records) for r in report.files)
