@@ -125,7 +125,8 @@ def test_help_and_usage_errors_speak_chinese():
     assert help_text.startswith("用法：") and "命令" in help_text and "显示本帮助并退出" in help_text
     assert "Show this message" not in kq("validate", "--help").stdout
     proc = kq("validate", "--bogus", "x.xlsx")
-    assert proc.returncode == 2 and proc.stderr.strip() == "用法错误：没有选项 --bogus（用 kq --help 查看用法）"
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "用法错误：没有选项 --bogus（用 kq validate --help 查看用法）"
 
 
 @pytest.mark.parametrize("command", ["", "validate", "merge", "history", "report", "schema", "template"])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kuangquan_cli.atomic import atomic_write, check_target
 from kuangquan_cli.errors import KqError
-from kuangquan_cli.merging.merge import MergeResult, merge_inbox
+from kuangquan_cli.merging.merge import MergeResult, list_inbox, merge_inbox
 from kuangquan_cli.merging.store import Store
 from kuangquan_cli.outputs.merged_workbook import merged_workbook
 from kuangquan_cli.reading.limits import Limits
@@ -27,8 +27,9 @@ def merge_and_store(
 ) -> MergeResult:
     """``kq merge``: merge the inbox, replace the week in the store, write the merged workbook.
 
-    The store is opened (its version checked, its pages by ``PRAGMA quick_check``: a tenth of a
-    second for a 50 MB store) before any work, so a store kq cannot use, or should not write
+    The inbox is listed first, so that a command that merges nothing leaves no new store behind.
+    Then the store is opened (its version checked, its pages by ``PRAGMA quick_check``: a tenth of
+    a second for a 50 MB store) before any work, so a store kq cannot use, or should not write
     into, stops the command before a workbook is written. The store and the workbook agree whatever
     fails: the workbook is written to its temporary file first, the week is saved, and only
     then does the workbook take its name. A failed write or save leaves both as they were; if
@@ -38,6 +39,7 @@ def merge_and_store(
     if out.suffix.lower() != ".xlsx":
         raise KqError(f"汇总台账应保存为 .xlsx 文件：{out}")
     check_target(out)
+    list_inbox(Path(directory), (out,))  # a folder with no ledger stops here, before a new store is made
     with Store(db, create=True) as store:
         store.check()
         result = merge_inbox(directory, plan, year, week, outputs=(out,), limits=limits)
@@ -47,7 +49,7 @@ def merge_and_store(
         try:
             with atomic_write(out) as temp:
                 temp.write_bytes(content)
-                store.save(result)
+                result.replaced = store.save(result)
                 saved = True
         except KqError as exc:
             if saved:

@@ -125,7 +125,7 @@ def check_licence(number: str, right_type: str | None, max_year: int) -> list[Pr
 
 
 _PHONE_SPLIT = re.compile(r"[、/,;，；]+")
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+_MOBILE = re.compile(r"1[3-9]\d(?:[- ]?\d{4}){2}")  # 13912345678, 139 1234 5678, 139-1234-5678
 _LANDLINE = re.compile(r"[(]?0\d{2,3}[)]?[- ]?\d{7,8}(?:(?:转|-|分机|ext\.?)\d{1,6})?", re.IGNORECASE)
 
 

@@ -30,16 +30,36 @@ class _Invalid(Exception):
         self.problem = found
 
 
-def _suggested(value: str | None) -> dict[str, str | None]:
-    """Message context for a did-you-mean: the sentence for the message, the value for advice."""
-    return {"suggestion": f"，是否应为「{value}」？" if value else "", "suggested": value}
+#: The fields a right's task follows from (``rules.derive_task``): a guess at one of them changes
+#: the task the right is counted under, so the message asks the 盟市 to check it, not to take it.
+_DECIDES_TASK = frozenset({"right_type", "mineral_class", "stage_ok", "task"})
 
 
-def _enum_value(f: Field, text: str) -> str:
-    enum = enumerations()[f.enum or ""]
-    value = enum.resolve(text)
+def _suggested(value: str | None, decides_task: bool = False) -> dict[str, str | None]:
+    """Message context for a did-you-mean: the sentence for the message, the value for advice.
+
+    A guess is never taken for the value: the cell stays an error and the message offers it.
+    """
     if value is None:
-        raise _Invalid(problem("value.enum", f.name, label=f.header, **_suggested(enum.suggest(text))))
+        return {"suggestion": "", "suggested": None, "confirm": None}
+    if decides_task:
+        return {"suggestion": f"。是否应为「{value}」？此项决定任务类别，请核实", "suggested": None, "confirm": value}
+    return {"suggestion": f"。是否应为「{value}」？", "suggested": value, "confirm": None}
+
+
+def _as_written(raw: Any) -> str:
+    """A cell's text for quoting back in a message: as the 盟市 typed it (full-width brackets
+    stay full-width), only its surrounding and repeated whitespace dropped."""
+    return " ".join(raw.split()) if type(raw) is str else to_text(raw)
+
+
+def _enum_value(f: Field, written: str) -> str:
+    enum = enumerations()[f.enum or ""]
+    value = enum.resolve(written)
+    if value is None:
+        suggestion = _suggested(enum.suggest(written), f.name in _DECIDES_TASK)
+        raise _Invalid(problem("value.enum", f.name, label=f.header, given=written, allowed="、".join(enum.values),
+                               **suggestion))
     return value
 
 
@@ -81,17 +101,18 @@ def _parse_date(f: Field, raw: Any, city: str | None) -> Any:
 
 
 def _parse_enum(f: Field, raw: Any, city: str | None) -> Any:
-    text = to_text(raw)
-    if not text:
+    if not to_text(raw):
         return None
-    value = _enum_value(f, text)
+    value = _enum_value(f, _as_written(raw))
     return _TASK_NUMBER[value] if f.enum == "task" else value
 
 
 def _parse_list(f: Field, raw: Any, city: str | None) -> tuple[str, ...]:
     items: list[str] = []
-    for text in split_list(to_text(raw)):
-        value = _enum_value(f, text)
+    for written in split_list(_as_written(raw)):
+        if not to_text(written):  # an item of zero-width characters only
+            continue
+        value = _enum_value(f, written)
         if value not in items:
             items.append(value)
     return tuple(items)
@@ -109,7 +130,8 @@ def _parse_city(f: Field, raw: Any, city: str | None) -> str | None:
     if candidates:
         raise _Invalid(problem("city.ambiguous", f.name, candidates="或".join(candidates)))
     best = difflib.get_close_matches(text, divisions().cities, n=1, cutoff=0.3)
-    raise _Invalid(problem("value.enum", f.name, label="盟市", **_suggested(best[0] if best else None)))
+    raise _Invalid(problem("value.enum", f.name, label=f.header, given=_as_written(raw),
+                           allowed="、".join(divisions().cities), **_suggested(best[0] if best else None)))
 
 
 def _parse_county(f: Field, raw: Any, city: str | None) -> str | None:

@@ -153,8 +153,9 @@ class _FileChecker:
         records = self.result.records
         for index, (number, values) in enumerate(zip(numbers, parsed.rows, strict=True)):
             problems, task = checker.check(values)
-            if index in parsed.problems:
-                problems = parsed.problems[index] + problems
+            if index in parsed.problems:  # a cell kq cannot read is not blank: rules that took it so are moot
+                unread = parsed.problems[index]
+                problems = unread + [p for p in problems if p.field not in {u.field for u in unread}]
             if index in hidden:
                 problems = problems + hidden[index]
             findings = [self.locate(p, number, cells[p.field][index] if p.field in cells else None) for p in problems]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import stat
 import sys
 from datetime import date
 from typing import Any
@@ -84,41 +83,149 @@ class KqContext(click.Context):
     formatter_class = ChineseHelpFormatter
 
 
+class KqCommand(click.Command):
+    """A ``kq`` sub-command: Chinese help, and a Chinese refusal of arguments it does not take
+    (click's own check says it in English, so extra arguments are let through and refused here)."""
+
+    context_class = KqContext
+    allow_extra_args = True
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            rest = super().parse_args(ctx, args)
+        except click.UsageError as exc:  # click's parser leaves some without the command they concern
+            exc.ctx = exc.ctx or ctx
+            raise
+        if ctx.args and not ctx.resilient_parsing:
+            raise click.UsageError(f"多余的参数：{' '.join(ctx.args)}", ctx)
+        return rest
+
+
+class KqGroup(click.Group):
+    """``kq`` itself: an unknown command is refused in Chinese, with the nearest one offered."""
+
+    context_class = KqContext
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            import difflib  # only on this mistake: kq --help stays quick
+
+            visible = [n for n, c in self.commands.items() if not c.hidden]
+            close = difflib.get_close_matches(name, visible, n=1)
+            maybe = f"；是否应为 {ctx.command_path} {close[0]}？" if close else f"；可用的命令：{'、'.join(visible)}"
+            raise click.UsageError(f"没有命令 {name}{maybe}", ctx)
+        return super().resolve_command(ctx, args)
+
+
+# --- parameter types that refuse a value in Chinese -------------------------------------------
+
+
+class BadValue(click.BadParameter):
+    """A value refused by one of kq's parameter types: its message is a whole Chinese sentence."""
+
+
+def param_name(param: click.Parameter | None) -> str:
+    """How a message names a parameter: an option by its long flag, an argument by its placeholder."""
+    if param is None:
+        return "参数"
+    if isinstance(param, click.Option):
+        return next((o for o in param.opts if o.startswith("--")), param.opts[0])
+    return param.human_readable_name
+
+
+def _range_text(low: Any, high: Any, low_open: bool, high_open: bool) -> str:
+    """A range as ``--help`` shows it after an option and a message names it: 1–53, 大于 0 …"""
+    if low is not None and high is not None:
+        return f"{low}–{high}"
+    if low is not None:
+        return f"{'大于' if low_open else '不小于'}{low}"
+    if high is not None:
+        return f"{'小于' if high_open else '不大于'}{high}"
+    return ""
+
+
+class Integer(click.IntRange):
+    """An integer, within bounds if given."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            within = self._describe_range()
+            wanted = f" {within} 之间的整数" if "–" in within else f"{within}的整数" if within else "整数"
+            raise BadValue(f"{param_name(param)} 应为{wanted}，现为 {value}", ctx, param) from None
+
+    def _describe_range(self) -> str:
+        return _range_text(self.min, self.max, self.min_open, self.max_open)
+
+
+class Number(click.FloatRange):
+    """A number, within bounds if given."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            within = self._describe_range()
+            wanted = f"{within}的数" if within else "数"
+            raise BadValue(f"{param_name(param)} 应为{wanted}，现为 {value}", ctx, param) from None
+
+    def _describe_range(self) -> str:
+        return _range_text(self.min, self.max, self.min_open, self.max_open)
+
+
+class OneOf(click.Choice):
+    """One of a few words, such as ``--format text|json``."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            choices = "、".join(map(str, self.choices))
+            raise BadValue(f"{param_name(param)} 应为 {choices} 之一，现为 {value}", ctx, param) from None
+
+
 class PathType(click.Path):
-    """``click.Path`` handing the command a ``pathlib.Path``: pathlib is imported when a command
-    runs, not for ``kq --help`` (where it would be a tenth of the time kq adds to click). A folder
-    given for a file (or a file for a folder) is refused in Chinese, not in click's English."""
+    """A path handed to the command as a ``pathlib.Path``, refused in Chinese when it is missing
+    (with ``exists``) or is a folder where a file is wanted or the other way round; ``hint``
+    (with ``{path}``) says what to run instead. pathlib is imported when a command runs, not for
+    ``kq --help`` (where it would be a tenth of the time kq adds to click)."""
+
+    def __init__(self, *, file_okay: bool = True, dir_okay: bool = True, exists: bool = False, hint: str = "") -> None:
+        super().__init__(file_okay=file_okay, dir_okay=dir_okay, exists=exists)
+        self.hint = hint
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from pathlib import Path
 
-        try:
-            mode = os.stat(value).st_mode
-        except (OSError, ValueError):
-            mode = 0
-        if not self.dir_okay and stat.S_ISDIR(mode):
-            self.fail(f"{os.fsdecode(value)} 是一个文件夹，应为文件", param, ctx)
-        if not self.file_okay and stat.S_ISREG(mode):
-            self.fail(f"{os.fsdecode(value)} 是一个文件，应为文件夹", param, ctx)
-        return Path(os.fsdecode(super().convert(value, param, ctx)))
+        path = Path(os.fsdecode(value))
+        hint = self.hint.format(path=path)
+        if self.exists and not path.exists():
+            raise BadValue(f"找不到{'文件夹' if not self.file_okay else '文件'} {path}", ctx, param)
+        if not self.dir_okay and path.is_dir():
+            raise BadValue(f"{path} 是文件夹，不是文件{hint}", ctx, param)
+        if not self.file_okay and path.exists() and not path.is_dir():
+            raise BadValue(f"{path} 是文件，不是文件夹{hint}", ctx, param)
+        return path
 
 
 def plan_option(func: Any) -> Any:
     return click.option(
-        "--plan", "plan_path", type=click.Path(dir_okay=False), help="方案底数文件（TOML），默认为内置 2022 年方案"
+        "--plan", "plan_path", type=PathType(dir_okay=False), help="方案底数文件（TOML），默认为内置 2022 年方案"
     )(func)
 
 
 def text_or_json_option(func: Any) -> Any:
     """``--format text|json``: the terminal view, or the JSON scripts read."""
     return click.option(
-        "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式"
+        "--format", "fmt", type=OneOf(["text", "json"]), default="text", show_default=True, help="输出格式"
     )(func)
 
 
 def week_options(func: Any) -> Any:
-    func = click.option("--year", type=int, help="ISO 周所在年份，默认为方案年份")(func)
-    return click.option("--week", type=click.IntRange(1, 53), help="ISO 周次，如 38")(func)
+    func = click.option("--year", type=Integer(), help="ISO 周所在年份，默认为方案年份")(func)
+    return click.option("--week", type=Integer(1, 53), help="ISO 周次，如 38")(func)
 
 
 _LIMITS = (
@@ -141,7 +248,7 @@ def limits_options(func: Any) -> Any:
         return func(*args, limits=Limits.from_env().overridden(**given), **kwargs)
 
     for flag, name, kind, text in reversed(_LIMITS):
-        low = click.IntRange(min=1) if kind is int else click.FloatRange(min=0, min_open=True)
+        low = Integer(min=1) if kind is int else Number(min=0, min_open=True)
         command = click.option(flag, name, type=low, help=f"{text}（也可用环境变量 KQ_{name.upper()}）")(command)
     return command
 

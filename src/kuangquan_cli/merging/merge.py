@@ -162,6 +162,8 @@ class MergeResult(FindingTally):
     reconciliation: list[ReconRow]
     region_findings: list[Finding]
     outputs: dict[str, str | None] = field(default_factory=lambda: {"workbook": None, "db": None})
+    replaced: bool = False
+    """Whether storing the week replaced a snapshot stored before (not part of the JSON)."""
 
     @property
     def label(self) -> str:

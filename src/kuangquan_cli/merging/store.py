@@ -329,12 +329,14 @@ class Store:
         return "文件或其旁边的 -wal、-shm 文件无法打开（可能没有权限）"
 
     @_in_words
-    def save(self, result: MergeResult) -> None:
-        """Store ``result`` as the snapshot of its week, replacing any earlier one in one step."""
+    def save(self, result: MergeResult) -> bool:
+        """Store ``result`` as the snapshot of its week, replacing any earlier one in one step;
+        whether there was one to replace."""
         summary = result.to_dict()
         with self._transaction():
             conn = self._conn
-            conn.execute("DELETE FROM snapshot WHERE year = ? AND week = ?", (result.year, result.week))
+            deleted = conn.execute("DELETE FROM snapshot WHERE year = ? AND week = ?", (result.year, result.week))
+            replaced = deleted.rowcount > 0
             snapshot_id = conn.execute(
                 "INSERT INTO snapshot (year, week, stored_at, source_dir, rows_in, rows_merged, rows_flagged, files,"
                 " summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -361,6 +363,7 @@ class Store:
                 ((snapshot_id, i, r.task, r.reason, r.plan, r.ledger, r.diff)
                  for i, r in enumerate(result.reconciliation)),
             )
+        return replaced
 
     @_in_words
     def weeks(self) -> list[StoredWeek]:

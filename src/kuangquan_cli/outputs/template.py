@@ -78,7 +78,7 @@ def build_template(plan: Plan, city: str | None) -> Any:
     _formats(ledger)
     _page_setup(ledger)
     _statistics(book.create_sheet(STATS_SHEET), plan, city)
-    _drop_downs(book, ledger, city)
+    _drop_downs(book, ledger, plan, city)
     return book
 
 
@@ -136,6 +136,8 @@ def header_note(f: Field, plan: Plan) -> str:
         lines.append(f.hint)
     if f.kind == "list":
         lines.append(f"可填：{'、'.join(enumerations()[f.enum or ''].values)}；多项用顿号（、）分隔")
+    elif f.name in ("lead_dept", "reason"):
+        lines.append("请从下拉列表中选择；填了任务类别的行只列该任务可选的")
     elif f.kind in ("enum", "city", "county"):
         lines.append("请从下拉列表中选择")
     if f.name == "reason":
@@ -177,30 +179,56 @@ def _page_setup(ws: Any) -> None:
 # --- drop-down lists --------------------------------------------------------------------------
 
 
-def _drop_downs(book: Any, ledger: Any, city: str | None) -> None:
+def _drop_downs(book: Any, ledger: Any, plan: Plan, city: str | None) -> None:
     """One validation per enum column, each a range on the hidden list sheet.
 
-    Lists live on a sheet because Excel caps an inline list at 255 characters; the county list
+    Lists live on a sheet because Excel caps an inline list at 255 characters. The county list
     is the chosen 盟市's, or — without ``--city`` — the named range of whatever 盟市 the row's
-    盟市 cell holds (INDIRECT), one name per 盟市.
+    盟市 cell holds (INDIRECT), one name per 盟市. The lead department and the reason follow
+    the row's task in the same way (``_by_task``): each list offers only what kq accepts.
     """
+    from openpyxl.workbook.defined_name import DefinedName
+
     lists = book.create_sheet(LISTS_SHEET)
     lists.sheet_state = "hidden"
     cities = divisions()
     column = _ListWriter(lists)
     _validate(ledger, "city", column.add("盟市", cities.cities))
+    by_task = _by_task(plan)
     for name, enum_fields in _enum_columns().items():
-        source = column.add("、".join(f.header for f in enum_fields), enumerations()[name].values)
-        for f in enum_fields:
-            _validate(ledger, f.name, source)
+        plain = [f for f in enum_fields if f.name not in by_task]
+        if plain:
+            source = column.add("、".join(f.header for f in plain), enumerations()[name].values)
+            for f in plain:
+                _validate(ledger, f.name, source)
+    task_cell = f"${letter('task')}{FIRST_DATA_ROW}"
+    for name, (anytask, per_task) in by_task.items():
+        header = field_by_name()[name].header
+        book.defined_names[header] = DefinedName(header, attr_text=column.add(header, anytask))
+        for task in plan.tasks:
+            named = header + task.label[1]  # 牵头部门四: the numeral of （四）
+            book.defined_names[named] = DefinedName(named, attr_text=column.add(named, per_task[task.number]))
+        # a blank task gives the name alone, the list for any task; MID(…,2,1) is the numeral of （四）
+        _validate(ledger, name, f'INDIRECT("{header}"&MID({task_cell},2,1))')
     if city:
         _validate(ledger, "county", column.add(city, cities.counties[city]))
         return
-    from openpyxl.workbook.defined_name import DefinedName
-
     for name in cities.cities:
         book.defined_names[name] = DefinedName(name, attr_text=column.add(name, cities.counties[name]))
     _validate(ledger, "county", f"INDIRECT(${letter('city')}{FIRST_DATA_ROW})")
+
+
+def _by_task(plan: Plan) -> dict[str, tuple[tuple[str, ...], dict[int, tuple[str, ...]]]]:
+    """The fields whose allowed values follow the task: each one's values for a row whose task is
+    blank (those of every task) and for each task. A 采矿权 that cannot resume has the plan's
+    reason for it (开采条件限制), so a mining task offers that reason too."""
+    special = (plan.cannot_resume_reason,)
+    reasons = {t.number: (*t.reasons, *(special if t.is_mining else ())) for t in plan.tasks}
+    return {
+        "lead_dept": (tuple(dict.fromkeys(t.lead_dept for t in plan.tasks)),
+                      {t.number: (t.lead_dept,) for t in plan.tasks}),
+        "reason": (tuple(dict.fromkeys(r for t in plan.tasks for r in reasons[t.number])), reasons),
+    }
 
 
 def _enum_columns() -> dict[str, list[Field]]:

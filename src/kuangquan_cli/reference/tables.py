@@ -47,10 +47,12 @@ class Enumeration:
         return self.lookup.get(key(raw))
 
     def suggest(self, raw: str) -> str | None:
-        """The closest allowed value to an unknown spelling, for a did-you-mean message."""
+        """The closest allowed value to an unknown spelling, for a did-you-mean message. Half the
+        characters must agree: one shared character of two or three (停产 and 已复产) is no
+        ground for a guess, and a wrong guess offered is worse than none."""
         wanted = key(raw)
         candidates = list(self.lookup)
-        best = difflib.get_close_matches(wanted, candidates, n=1, cutoff=0.34)
+        best = difflib.get_close_matches(wanted, candidates, n=1, cutoff=0.5)
         if best:
             return self.lookup[best[0]]
         for candidate, value in self.lookup.items():

@@ -113,7 +113,7 @@ def _report_week(store: Store, plan: Plan, year: int | None, week: int | None) -
         return year, week
     stored = [w for w in store.weeks() if year in (None, w.year)]
     if not stored:
-        raise KqError(f"数据库 {store.path} 中还没有{f' {year} 年' if year else ''}的周汇总；请先用 kq merge 汇总台账")
+        raise KqError(f"数据库 {store.path} 中还没有{f' {year} 年的' if year else ''}周汇总；请先用 kq merge 汇总台账")
     return stored[-1].year, stored[-1].week
 
 

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kuangquan_cli.cli.options import CONTEXT, PathType, emit_json, text_or_json_option
+from kuangquan_cli.cli.options import CONTEXT, KqCommand, PathType, emit_json, text_or_json_option
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 
-@click.command(context_settings=CONTEXT)
+@click.command(cls=KqCommand, context_settings=CONTEXT)
 @click.option("--db", "db_path", type=PathType(dir_okay=False),
               help="快照数据库，默认为环境变量 KQ_DB，否则为 ./kq.db")
 @text_or_json_option
@@ -28,8 +28,7 @@ def history(db_path: Path | None, fmt: str) -> None:
 
         emit_json({"weeks": [asdict(w) | {"label": w.label} for w in weeks]})
         return
-    from rich.console import Console
-
+    from kuangquan_cli.cli.render.console import make_console
     from kuangquan_cli.cli.render.merge import render_history
 
-    render_history(Console(), weeks)
+    render_history(make_console(), weeks)

@@ -9,6 +9,7 @@ import click
 
 from kuangquan_cli.cli.options import (
     CONTEXT,
+    KqCommand,
     PathType,
     emit_json,
     limits_options,
@@ -23,8 +24,9 @@ if TYPE_CHECKING:
     from kuangquan_cli.reading.limits import Limits
 
 
-@click.command(context_settings=CONTEXT)
-@click.argument("directory", type=PathType(file_okay=False), metavar="文件夹")
+@click.command(cls=KqCommand, context_settings=CONTEXT)
+@click.argument("directory", metavar="文件夹",
+                type=PathType(file_okay=False, exists=True, hint="；要校验一个台账文件，请用 kq validate {path}"))
 @week_options
 @click.option("--out", type=PathType(dir_okay=False),
               help="汇总台账的保存位置，默认为 out/汇总台账_<年>-W<周>.xlsx")
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
 @click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
 @limits_options
 def merge(directory: Path, week: int | None, year: int | None, out: Path | None, db_path: Path | None, fmt: str,
-          plan_path: str | None, strict: bool, limits: Limits) -> None:
+          plan_path: Path | None, strict: bool, limits: Limits) -> None:
     """汇总一个文件夹中各盟市的台账：校验每个文件，合并为全区一本账，与方案底数核对，
     写出汇总台账工作簿，并把本周快照存入数据库（重复汇总同一周会替换该周快照）。
 
@@ -52,9 +54,8 @@ def merge(directory: Path, week: int | None, year: int | None, out: Path | None,
     if fmt == "json":
         emit_json(result.to_dict())
     else:
-        from rich.console import Console
-
+        from kuangquan_cli.cli.render.console import make_console
         from kuangquan_cli.cli.render.merge import render_merge
 
-        render_merge(Console(), result, plan)
+        render_merge(make_console(), result, plan)
     sys.exit(result.exit_code(strict))

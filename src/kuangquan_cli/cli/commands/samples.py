@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kuangquan_cli.cli.options import CONTEXT, PathType
+from kuangquan_cli.cli.options import CONTEXT, Integer, KqCommand, PathType
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 
-@click.command(context_settings=CONTEXT, hidden=True)
-@click.option("--seed", type=int, help="随机种子；默认为仓库中样例台账所用的种子")
+@click.command(cls=KqCommand, context_settings=CONTEXT, hidden=True)
+@click.option("--seed", type=Integer(), help="随机种子；默认为仓库中样例台账所用的种子")
 @click.option("--out", "out_dir", type=PathType(file_okay=False), default="sample_ledgers",
               show_default=True, help="输出目录")
 def samples(seed: int | None, out_dir: Path) -> None:

@@ -9,6 +9,7 @@ import click
 
 from kuangquan_cli.cli.options import (
     CONTEXT,
+    KqCommand,
     PathType,
     as_of_date,
     emit_json,
@@ -28,11 +29,14 @@ if TYPE_CHECKING:
     from kuangquan_cli.reference.plan import Plan
 
 
-@click.command(context_settings=CONTEXT)
-@click.argument("files", nargs=-1, required=True, type=PathType(dir_okay=False), metavar="台账文件...")
+@click.command(cls=KqCommand, context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, metavar="台账文件...",
+                type=PathType(dir_okay=False, hint="；要汇总一个文件夹中各盟市的台账，请用 kq merge {path}"))
 @text_or_json_option
 @click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
 @click.option("--sheet", help="指定台账所在的工作表名称")
+@click.option("--all", "every", is_flag=True,
+              help="逐条列出每个问题（默认把同一列中较多的同一问题合并为一条，注明处数和前几个单元格）")
 @click.option("--annotate", is_flag=True,
               help="另存一份标注副本 <文件名>.校验.xlsx：错误标红、警告标黄、单元格批注，首页列出全部问题")
 @click.option("--out", "out_dir", type=PathType(file_okay=False), help="标注副本的输出文件夹（默认与原文件同一文件夹）")
@@ -40,8 +44,9 @@ if TYPE_CHECKING:
 @plan_option
 @week_options
 @limits_options
-def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None, annotate: bool, out_dir: Path | None,
-             force: bool, plan_path: str | None, week: int | None, year: int | None, limits: Limits) -> None:
+def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None, every: bool, annotate: bool,
+             out_dir: Path | None, force: bool, plan_path: Path | None, week: int | None, year: int | None,
+             limits: Limits) -> None:
     """校验一个或多个台账文件（.xlsx/.xlsm/.xls/.csv）。"""
     from kuangquan_cli.checking.validate import collector_paused, validate_files
     from kuangquan_cli.reference.plan import load_plan
@@ -53,7 +58,7 @@ def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None,
         report = validate_files(files, plan, as_of_date(plan.year, week, year), sheet, limits)
         if len(report.files) == 1 and report.files[0].header_row is None:  # unreadable, or no ledger in it
             raise KqError(f"{report.files[0].file}：{report.files[0].file_findings[0].message}")
-        _print(report, plan, fmt)
+        _print(report, plan, fmt, every)
     if annotate:
         from kuangquan_cli.outputs.annotate import annotate_files
 
@@ -62,12 +67,11 @@ def validate(files: tuple[Path, ...], fmt: str, strict: bool, sheet: str | None,
     sys.exit(report.exit_code(strict))
 
 
-def _print(report: ValidationReport, plan: Plan, fmt: str) -> None:
+def _print(report: ValidationReport, plan: Plan, fmt: str, every: bool) -> None:
     if fmt == "json":
         emit_json(report.to_dict())
     else:
-        from rich.console import Console
-
+        from kuangquan_cli.cli.render.console import make_console
         from kuangquan_cli.cli.render.validation import render_report
 
-        render_report(Console(), report, plan)
+        render_report(make_console(), report, plan, every)

@@ -76,7 +76,7 @@ def render_merge(console: Console, result: MergeResult, plan: Plan) -> None:
     if outputs["workbook"]:
         console.print(f"汇总台账：{outputs['workbook']}", soft_wrap=True)
     if outputs["db"]:
-        saved = f"已保存 {result.label} 的快照；该周原有的快照已整体替换"
+        saved = f"已保存 {result.label} 的快照" + ("；该周原有的快照已整体替换" if result.replaced else "")
         console.print(f"数据库：{outputs['db']}（{saved}）", soft_wrap=True)
 
 

@@ -1,26 +1,66 @@
 """Terminal rendering with rich (data in, text out): validation results and the field table.
 
+One fault repeated down a column (a 盟市 that got every credit code wrong) would flood the terminal
+with the same line hundreds of times: such faults are shown once, with their count, their share of
+the rows and their first cells, and only the scattered ones row by row. ``--all`` lists every
+finding; the JSON and the annotated copy always hold them all.
+
 Text from a ledger (cell values in messages, sheet names) goes through ``text.visible`` and into
 ``Text`` objects, never markup: an ESC sequence in a cell must not reach the operator's terminal.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from itertools import groupby
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kuangquan_cli.checking.catalogue import SEVERITY_TEXT
+from kuangquan_cli.checking.catalogue import CATALOGUE, SEVERITY_TEXT
+from kuangquan_cli.checking.findings import Finding
 from kuangquan_cli.checking.reconcile import ReconRow
-from kuangquan_cli.checking.validate import FileResult, ValidationReport
+from kuangquan_cli.checking.validate import FileResult, ValidationReport, covers_region
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import field_by_name, fields
 from kuangquan_cli.reference.vocabulary import CANNOT_RESUME
 from kuangquan_cli.text import visible
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
+#: A fault found at least this often in one column is shown once, as a group.
+GROUP_AT = 5
+#: The cells a group names; the others are counted.
+CELLS_SHOWN = 8
+#: A group's different messages shown one by one; beyond this, its title and the first one.
+MESSAGES_SHOWN = 5
+GROUPED_NOTE = "同一列的同一问题较多时合并显示；加 --all 逐条列出，或加 --annotate 生成标注副本"
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """Findings of one code in one column (or one field, where the column is absent)."""
+
+    code: str
+    findings: list[Finding]
+
+    @property
+    def rows(self) -> int:
+        return len({f.row for f in self.findings})
+
+
+def group_findings(findings: list[Finding]) -> tuple[list[FindingGroup], list[Finding]]:
+    """The groups (largest first) of the findings that repeat down a column at least
+    ``GROUP_AT`` times, and the scattered rest in their order."""
+    by_place: dict[tuple[str, str | None], list[Finding]] = {}
+    for finding in findings:
+        by_place.setdefault((finding.code, finding.column or finding.field), []).append(finding)
+    groups = [FindingGroup(code, members) for (code, _), members in by_place.items() if len(members) >= GROUP_AT]
+    groups.sort(key=lambda g: len(g.findings), reverse=True)
+    grouped = {id(f) for g in groups for f in g.findings}
+    return groups, [f for f in findings if id(f) not in grouped]
 
 
 def _file_line(result: FileResult) -> Text:
@@ -35,23 +75,79 @@ def _file_line(result: FileResult) -> Text:
     return text
 
 
-def render_file(console: Console, result: FileResult) -> None:
-    """The file's line and its findings, printed at once: rich wraps each line of a text by
-    itself, so one print of the joined lines shows what a print per line would, and a print
-    costs far more than a line (hundreds of findings in a large ledger)."""
-    lines = [_file_line(result)]
-    fields = field_by_name()
-    for row, group in groupby(result.findings, key=lambda f: f.row):
+def _severity(finding: Finding) -> Text:
+    return Text(f"{SEVERITY_TEXT[finding.severity]} ", style=_SEVERITY_STYLE[finding.severity])
+
+
+def _by_row(findings: list[Finding]) -> list[Text]:
+    """Findings under their row, one line each: cell, severity, message, code."""
+    lines = []
+    headers = {name: f.header for name, f in field_by_name().items()}
+    for row, group in groupby(findings, key=lambda f: f.row):
         lines.append(Text(f"  第 {row} 行" if row else "  整个文件", style="bold"))
         for finding in group:
             line = Text("    ")
             line.append(f"{finding.cell or finding.column or '':<6}", style="cyan")
-            line.append(f"{SEVERITY_TEXT[finding.severity]} ", style=_SEVERITY_STYLE[finding.severity])
-            if finding.field:
-                line.append(f"{fields[finding.field].header}：", style="dim")
+            line.append_text(_severity(finding))
+            header = headers.get(finding.field or "")
+            if header and header not in finding.message:
+                line.append(f"{header}：", style="dim")
             line.append(visible(finding.message))
             line.append(f"  [{finding.code}]", style="dim")
             lines.append(line)
+    return lines
+
+
+def _share(rows: int, total: int) -> str:
+    """A share of the rows, rounded, but never 100% unless it is all of them nor 0% unless none."""
+    if rows >= total:
+        return "100%"
+    percent = min(round(rows * 100 / total), 99)
+    return f"{percent}%" if percent else "不到 1%"
+
+
+def _group_lines(group: FindingGroup, total_rows: int) -> list[Text]:
+    """The group's place and count, its message(s) once, and its first cells."""
+    first = group.findings[0]
+    count = len(group.findings)
+    header = field_by_name()[first.field].header if first.field else None
+    place = (f"{first.column} 列" if first.column else "") + (f"「{header}」" if header else "")
+    rows = f"（{group.rows} 行）" if group.rows != count else ""
+    head = Text(f"  {place}：", style="bold")
+    head.append(f"{count} 处{rows}，占全部 {total_rows} 行的 {_share(group.rows, total_rows)}")
+    head.append(f"  [{group.code}]", style="dim")
+    lines = [head]
+    messages = Counter(f.message for f in group.findings)
+    if len(messages) <= MESSAGES_SHOWN:
+        for message, times in messages.most_common():
+            line = Text("    ").append_text(_severity(first)).append(message)
+            lines.append(line.append(f"（{times} 处）") if len(messages) > 1 else line)
+    else:
+        where = first.cell or f"第 {first.row} 行"
+        title = CATALOGUE[group.code].title
+        example = f"{title}，各处不同，如 {where}：{first.message}"
+        lines.append(Text("    ").append_text(_severity(first)).append(example))
+    cells = "、".join(f.cell or f"第 {f.row} 行" for f in group.findings[:CELLS_SHOWN])
+    more = f" … 另有 {count - CELLS_SHOWN} 处" if count > CELLS_SHOWN else ""
+    lines.append(Text(f"    {cells}{more}", style="cyan"))
+    return lines
+
+
+def render_file(console: Console, result: FileResult, every: bool = False) -> None:
+    """The file's line and its findings, printed at once: rich wraps each line of a text by
+    itself, so one print of the joined lines shows what a print per line would, and a print
+    costs far more than a line (hundreds of findings in a large ledger).
+
+    ``every``: each finding on its own line, none grouped.
+    """
+    row_findings = [f for r in result.records for f in r.findings]
+    groups, scattered = ([], row_findings) if every else group_findings(row_findings)
+    lines = [_file_line(result), *_by_row(result.file_findings)]
+    for group in groups:
+        lines += _group_lines(group, len(result.records))
+    lines += _by_row(scattered)
+    if groups:
+        lines.append(Text(f"  {GROUPED_NOTE}", style="dim"))
     console.print(Text("\n").join(lines))
 
 
@@ -67,13 +163,45 @@ def render_reconciliation(console: Console, rows: list[ReconRow], plan: Plan) ->
     console.print(table)
 
 
-def render_report(console: Console, report: ValidationReport, plan: Plan) -> None:
+def render_counts(console: Console, report: ValidationReport, plan: Plan) -> None:
+    """The rows of one 盟市's ledger (or of a few, short of the region) counted by task and reason.
+
+    Set against the region's plan, a 盟市's figures only differ by large numbers that read like
+    errors; its own counts are what its clerk checks. (The seam for a stored baseline: each
+    盟市's own part of it goes beside these counts, with the difference.)
+    """
+    cities = "、".join(dict.fromkeys(r.city for r in report.files if r.city)) or "本次校验的台账"
+    table = Table(title=f"{cities}按任务和原因统计的矿业权个数", title_justify="left")
+    for header in ("任务", "原因", "个数"):
+        table.add_column(header, justify="right" if header == "个数" else "left")
+    placed = 0
+    for task, rows in groupby((r for r in report.reconciliation if r.ledger), key=lambda r: r.task):
+        total, *reasons = rows
+        placed += total.ledger
+        if task is None:  # the mines that cannot resume: one line, counted apart from the tasks
+            table.add_row(CANNOT_RESUME, total.reason, str(total.ledger), style="bold")
+            continue
+        table.add_row(plan.task(task).name, "合计", str(total.ledger), style="bold")
+        for row in reasons:
+            table.add_row("", row.reason, str(row.ledger))
+        if unplaced := total.ledger - sum(r.ledger for r in reasons):
+            table.add_row("", "原因未填或有误", str(unplaced))
+    console.print(table)
+    if unknown := sum(len(r.records) for r in report.files) - placed:
+        console.print(f"另有 {unknown} 行未能确定任务（矿业权类型、矿种类别或勘查程度未填或有误）")
+
+
+def render_report(console: Console, report: ValidationReport, plan: Plan, every: bool = False) -> None:
+    """Each file and its findings (``every``: none grouped), then the region's reconciliation
+    when the files cover the region, else the files' own counts."""
     for result in report.files:
-        render_file(console, result)
+        render_file(console, result, every)
     for finding in report.region_findings:
         console.print(Text(f"  全区  警告 {visible(finding.message)}  [{finding.code}]", style="yellow"))
-    if any(r.records for r in report.files):
+    if covers_region(report.files):
         render_reconciliation(console, report.reconciliation, plan)
+    elif any(r.records for r in report.files):
+        render_counts(console, report, plan)
     rows = sum(len(r.records) for r in report.files)
     console.print(f"共 {len(report.files)} 个文件，{rows} 行：错误 {report.errors}，警告 {report.warnings}")
 
@@ -82,11 +210,15 @@ _REQUIRED = {"yes": "必填", "no": "选填", "conditional": "条件必填"}
 
 
 def render_fields(console: Console) -> None:
-    """The ledger's field table (``kq schema``): name, header, aliases, whether required, hint."""
-    table = Table(title="台账字段")
-    for header in ("字段", "表头", "别名", "必填", "说明"):
-        table.add_column(header)
+    """The ledger's field table (``kq schema``): header and field name, whether required, hint
+    and aliases. Three columns, the last one wrapping: the table stays whole at 80 columns."""
+    table = Table(title="台账字段（按模板的列序）", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("表头 / 字段名", no_wrap=True)
+    table.add_column("必填", no_wrap=True)
+    table.add_column("说明 / 别名", overflow="fold")
     for f in fields():
-        table.add_row(f.name, f.header, "、".join(f.aliases), _REQUIRED[f.required], f.hint)
+        about = Text(f.hint)
+        if f.aliases:
+            about.append(f"{chr(10) if f.hint else ''}别名：{'、'.join(f.aliases)}", style="dim")
+        table.add_row(Text(f.header).append(f"\n{f.name}", style="dim"), _REQUIRED[f.required], about)
     console.print(table)
-
