@@ -311,8 +311,7 @@ def test_a_file_that_is_not_sqlite_is_refused(tmp_path, monkeypatch, capfd):
 
 def test_a_folder_given_as_the_store_is_refused_in_chinese(tmp_path, monkeypatch, capfd):
     code, _, err = run_kq(monkeypatch, capfd, "history", "--db", str(tmp_path))
-    assert (code, err) == (2, f"用法错误：'--db' 的值无效：{tmp_path} 是一个文件夹，应为文件"
-                              "（用 kq --help 查看用法）\n")
+    assert (code, err) == (2, f"用法错误：{tmp_path} 是文件夹，不是文件（用 kq history --help 查看用法）\n")
     with pytest.raises(KqError, match="数据库路径是一个文件夹"):
         Store(tmp_path)
 

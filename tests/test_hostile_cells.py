@@ -136,7 +136,7 @@ def test_control_characters_never_reach_the_terminal(tmp_path, monkeypatch, capf
     code, out, err = run_kq(monkeypatch, capfd, "validate", str(ledger))
     assert code == 1 and err == ""
     assert not any(c in out for c in "\x1b\x07\x00")
-    assert "包头市\\x1b[31m.xlsx" in out and "「\\x1b[2J推进中」不是允许的进展状态" in out
+    assert "包头市\\x1b[31m.xlsx" in out and "进展状态不能填「\\x1b[2J推进中」" in out
     code, out, err = run_kq(monkeypatch, capfd, "merge", str(inbox), "--db", str(tmp_path / "kq.db"),
                             "--out", str(tmp_path / "汇总台账.xlsx"))
     assert code == 1 and err == "" and not any(c in out for c in "\x1b\x07\x00")
@@ -186,7 +186,7 @@ def test_an_annotated_copy_shows_control_characters_escaped(tmp_path, monkeypatc
     code, _, err = run_kq(monkeypatch, capfd, "validate", str(path), "--annotate")
     assert code == 1, err
     comment = openpyxl.load_workbook(tmp_path / "包头市.校验.xlsx")["台账"]["U4"].comment.text
-    assert "「\\x1b[2J推进中」不是允许的进展状态" in comment
+    assert "进展状态不能填「\\x1b[2J推进中」" in comment
 
 
 # --- NUL in a CSV -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 import sys
 from datetime import date
 from typing import Any
@@ -201,11 +202,15 @@ class PathType(click.Path):
 
         path = Path(os.fsdecode(value))
         hint = self.hint.format(path=path)
-        if self.exists and not path.exists():
+        try:
+            mode: int | None = os.stat(path).st_mode
+        except (OSError, ValueError):  # absent, or a name the system refuses: the command says why
+            mode = None
+        if self.exists and mode is None:
             raise BadValue(f"找不到{'文件夹' if not self.file_okay else '文件'} {path}", ctx, param)
-        if not self.dir_okay and path.is_dir():
+        if not self.dir_okay and mode is not None and stat.S_ISDIR(mode):
             raise BadValue(f"{path} 是文件夹，不是文件{hint}", ctx, param)
-        if not self.file_okay and path.exists() and not path.is_dir():
+        if not self.file_okay and mode is not None and not stat.S_ISDIR(mode):
             raise BadValue(f"{path} 是文件，不是文件夹{hint}", ctx, param)
         return path
 

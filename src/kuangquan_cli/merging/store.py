@@ -22,6 +22,7 @@ import functools
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -228,18 +229,32 @@ class Store:
         conn = self._conn
         conn.execute("PRAGMA foreign_keys = ON")
         version, marked = self._identify()
-        if create and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        if create:
+            self._use_wal()
         if version < SCHEMA_VERSION or (create and not marked):
             self._upgrade()
+
+    def _use_wal(self) -> None:
+        """Switch a new store to WAL. The switch needs the file to itself and SQLite answers "busy"
+        at once, without waiting, while another kq reads or switches it: try again for as long
+        as a busy store is waited for."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while self._conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError as exc:
+                if getattr(exc, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _identify(self) -> tuple[int, bool]:
         """The store's schema version and whether it carries kq's mark; refuses (unchanged) a file
         kq did not make, a store from a newer kq, and a kq store missing one of its tables."""
         conn = self._conn
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        with self.reading():  # one state of the file: another kq may be creating the schema meanwhile
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         unmarked_kq = app_id == 0 and (not tables or (version > 0 and "snapshot" in tables))
         if app_id != APPLICATION_ID and not unmarked_kq:
             others = f"，含数据表 {'、'.join(sorted(tables)[:5])}" if tables else ""
