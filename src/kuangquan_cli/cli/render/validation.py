@@ -12,7 +12,6 @@ Text from a ledger (cell values in messages, sheet names) goes through ``text.vi
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from itertools import groupby
 
 from rich import box
@@ -22,6 +21,7 @@ from rich.text import Text
 
 from kuangquan_cli.checking.catalogue import CATALOGUE, SEVERITY_TEXT
 from kuangquan_cli.checking.findings import Finding
+from kuangquan_cli.checking.grouping import FindingGroup, group_findings
 from kuangquan_cli.checking.reconcile import ReconRow
 from kuangquan_cli.checking.validate import FileResult, ValidationReport, covers_region
 from kuangquan_cli.reference.plan import Plan
@@ -30,37 +30,11 @@ from kuangquan_cli.reference.vocabulary import CANNOT_RESUME
 from kuangquan_cli.text import visible
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
-#: A fault found at least this often in one column is shown once, as a group.
-GROUP_AT = 5
 #: The cells a group names; the others are counted.
 CELLS_SHOWN = 8
 #: A group's different messages shown one by one; beyond this, its title and the first one.
 MESSAGES_SHOWN = 5
 GROUPED_NOTE = "同一列的同一问题较多时合并显示；加 --all 逐条列出，或加 --annotate 生成标注副本"
-
-
-@dataclass(frozen=True)
-class FindingGroup:
-    """Findings of one code in one column (or one field, where the column is absent)."""
-
-    code: str
-    findings: list[Finding]
-
-    @property
-    def rows(self) -> int:
-        return len({f.row for f in self.findings})
-
-
-def group_findings(findings: list[Finding]) -> tuple[list[FindingGroup], list[Finding]]:
-    """The groups (largest first) of the findings that repeat down a column at least
-    ``GROUP_AT`` times, and the scattered rest in their order."""
-    by_place: dict[tuple[str, str | None], list[Finding]] = {}
-    for finding in findings:
-        by_place.setdefault((finding.code, finding.column or finding.field), []).append(finding)
-    groups = [FindingGroup(code, members) for (code, _), members in by_place.items() if len(members) >= GROUP_AT]
-    groups.sort(key=lambda g: len(g.findings), reverse=True)
-    grouped = {id(f) for g in groups for f in g.findings}
-    return groups, [f for f in findings if id(f) not in grouped]
 
 
 def _file_line(result: FileResult) -> Text:
