@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from itertools import groupby
+from operator import attrgetter
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kuangquan_cli.checking.reconcile import ReconRow
+from kuangquan_cli.checking.reconcile import CityCount, ReconRow
 from kuangquan_cli.checking.validate import FileResult, ValidationReport
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import field_by_name, fields
 from kuangquan_cli.reference.vocabulary import CANNOT_RESUME
 
 _SEVERITY = {"error": ("错误", "bold red"), "warning": ("警告", "yellow")}
+REGION_WIDE_TEXT = "全区台账"
 
 
 def _file_line(result: FileResult) -> Text:
     mark, style = ("✘", "red") if result.errors else (("!", "yellow") if result.warnings else ("✔", "green"))
-    where = [p for p in (result.city, f"工作表「{result.sheet}」" if result.sheet else None,
+    scope = REGION_WIDE_TEXT if result.region_wide else result.city
+    where = [p for p in (scope, f"工作表「{result.sheet}」" if result.sheet else None,
                          f"表头第 {result.header_row} 行" if result.header_row else None) if p]
     text = Text(f"{mark} ", style=style)
     text.append(result.file, style="bold")
@@ -62,6 +66,19 @@ def render_reconciliation(console: Console, rows: list[ReconRow], plan: Plan) ->
     console.print(table)
 
 
+def render_city_counts(console: Console, counts: list[CityCount], plan: Plan) -> None:
+    """The rights of each 盟市 per task (the task totals of the reconciliation, 盟市 by 盟市)."""
+    table = Table(title="各盟市矿业权数（按任务）", title_justify="left", box=box.SIMPLE_HEAD,
+                  collapse_padding=True, pad_edge=False)
+    table.add_column("盟市", no_wrap=True)
+    for header in (*(task.label for task in plan.tasks), CANNOT_RESUME, "合计"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for city, lines in groupby(counts, key=attrgetter("city")):
+        totals = [c.ledger for c in lines if c.reason is None or c.task is None]
+        table.add_row(city or "盟市不明", *map(str, totals), str(sum(totals)))
+    console.print(table)
+
+
 def render_report(console: Console, report: ValidationReport, plan: Plan) -> None:
     for result in report.files:
         render_file(console, result)
@@ -69,6 +86,8 @@ def render_report(console: Console, report: ValidationReport, plan: Plan) -> Non
         console.print(Text(f"  全区  警告 {finding.message}  [{finding.code}]", style="yellow"))
     if any(r.records for r in report.files):
         render_reconciliation(console, report.reconciliation, plan)
+    if len({c.city for c in report.by_city}) > 1:
+        render_city_counts(console, report.by_city, plan)
     rows = sum(len(r.records) for r in report.files)
     console.print(f"共 {len(report.files)} 个文件，{rows} 行：错误 {report.errors}，警告 {report.warnings}")
 
