@@ -15,6 +15,8 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import AS_OF
 from kuangquan_cli.checking.validate import validate_file
@@ -27,7 +29,7 @@ from kuangquan_cli.outputs.merged_workbook import write_merged_workbook
 from kuangquan_cli.reference.own_files import ANNOTATION_SHEET, DERIVED_TASK_HEADER, PROBLEMS_HEADER, SOURCE_HEADERS
 from kuangquan_cli.reference.tables import divisions, enumerations, fields
 from kuangquan_cli.reference.vocabulary import TASK_LABELS
-from kuangquan_cli.text import to_text
+from kuangquan_cli.text import as_written, clean, is_blank, to_text
 from ledger_factory import row, write_ledger
 
 SAMPLES = Path(__file__).parents[1] / "sample_ledgers"
@@ -69,6 +71,17 @@ def canonical(name: str, value: Any, city: str) -> bool:
     if f.kind == "enum":
         return value in enumerations()[f.enum or ""].values
     return True
+
+
+# ---- blank is told on the cleaned form ----------------------------------------------------------
+
+_UNTIDY = st.sampled_from(" \t\n\r\u3000\u00a0\u200b\u200d\u2060\ufeff\u00ad\u2028\x1c（）,，a１")
+
+
+@given(st.text(_UNTIDY) | st.text())
+def test_a_cell_is_blank_exactly_when_it_cleans_to_nothing(text):
+    assert is_blank(text) == (clean(text) == "")
+    assert as_written(text) == (None if clean(text) == "" else text)
 
 
 # ---- the sample region: every text cell, property-style -------------------------------------

@@ -209,7 +209,7 @@ class RowChecker:
         if row.credit_code:
             found += check_credit_code(row.credit_code)
         if row.phone:
-            found += check_phone(clean(row.phone))
+            found += check_phone(row.phone)
         key = self._plan_key(row)
         outcome = self._by_plan_key.get(key)
         if outcome is None:
