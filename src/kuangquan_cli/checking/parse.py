@@ -11,7 +11,7 @@ over the rows. That keeps the per-cell work of a 300,000-row ledger to a diction
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -185,7 +185,7 @@ class ParsedRows:
     problems: dict[int, list[Problem]]
 
 
-def parse_columns(cells: dict[str, Sequence[Any]], count: int, file_city: str | None) -> ParsedRows:
+def parse_columns(cells: Mapping[str, Sequence[Any]], count: int, file_city: str | None) -> ParsedRows:
     """Parse ``count`` rows given as field → raw cells; ``file_city`` settles ambiguous short names.
 
     The 盟市 column is parsed before the 旗县 column, whose names are read within each row's 盟市.
