@@ -16,10 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from inbox_factory import city_rows
-from ledger_factory import row, write_ledger
 
-from conftest import AS_OF
 from kuangquan_cli.checking.validate import validate_file, validate_files
 from kuangquan_cli.cli.app import cli
 from kuangquan_cli.merging.merge import merge_inbox
@@ -28,6 +25,7 @@ from kuangquan_cli.outputs.merged_workbook import write_merged_workbook
 from kuangquan_cli.outputs.template import write_template
 from kuangquan_cli.reference.tables import divisions
 from kuangquan_cli.samples.writing import cell_value, write_csv
+from support import AS_OF, city_rows, row, write_ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

@@ -17,9 +17,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
-from ledger_factory import row, write_ledger
 
-from conftest import AS_OF
 from kuangquan_cli.checking.validate import validate_file
 from kuangquan_cli.cli.app import cli
 from kuangquan_cli.jobs import merge_and_store
@@ -31,6 +29,7 @@ from kuangquan_cli.reference.own_files import ANNOTATION_SHEET, DERIVED_TASK_HEA
 from kuangquan_cli.reference.tables import divisions, enumerations, fields
 from kuangquan_cli.reference.vocabulary import TASK_LABELS
 from kuangquan_cli.text import as_written, clean, is_blank, to_text
+from support import AS_OF, row, write_ledger
 
 SAMPLES = Path(__file__).parents[1] / "sample_ledgers"
 HEADER = {f.name: f.header for f in fields()}
