@@ -1,10 +1,10 @@
 """Writing the merged workbook (汇总台账_2022-W38.xlsx) the office opens in Excel/WPS.
 
-Seven sheets: the merged ledger, the rows to check with their problems, the reconciliation by
-task and reason, progress per 盟市, the pending procedures per department, every finding, and
-who sent what. Every data row of every readable ledger is in one of the first two sheets with
-its source file and row. Ledger text goes through ``text.visible`` and is written as a
-string, so nothing a 盟市 typed becomes a formula.
+Eight sheets: the merged ledger, the rows to check with their problems, the reconciliation by
+task and reason, progress per 盟市, the pending procedures per department, the state-owned
+enterprises' rights, every finding, and who sent what. Every data row of every readable ledger
+is in one of the first two sheets with its source file and row. Ledger text goes through
+``text.visible`` and is written as a string, so nothing a 盟市 typed becomes a formula.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from kuangquan_cli.merging.summary_tables import (
     city_table,
     department_headers,
     department_table,
+    soe_headers,
+    soe_table,
 )
 from kuangquan_cli.outputs.cells import looks_like_formula
 from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL
@@ -212,7 +214,7 @@ def _submissions_table(result: MergeResult) -> Table:
 
 
 def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
-    """The seven sheets of the merged workbook, in order."""
+    """The sheets of the merged workbook, in order."""
     rows = result.rows
     records = [row.to_record() for row in rows]
     frame = rows_frame(records)
@@ -224,6 +226,7 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
         _frame_table("分类统计", category_table(frame, plan), CATEGORY_HEADERS),
         _frame_table("盟市统计", city_table(frame, plan), city_headers(), frozenset({"rate"})),
         _frame_table("部门手续清单", department_table(frame, plan), department_headers()),
+        _frame_table("国有企业", soe_table(frame, plan), soe_headers()),
         _findings_table(result),
         _submissions_table(result),
     ]

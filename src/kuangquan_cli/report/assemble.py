@@ -20,19 +20,21 @@ from kuangquan_cli.merging.summary_tables import (
     REGION,
     UNKNOWN_CITY,
     UNKNOWN_DEPARTMENT,
+    UNKNOWN_TASK,
     category_reconciliation,
     city_table,
     counted_rows,
     department_table,
     line_rate,
     region_line,
+    soe_table,
     subtotal_lines,
     task_label,
     task_lines,
 )
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import divisions, procedures
-from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, COAL, DONE, NON_COAL
+from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, COAL, DONE, IN_PROGRESS, NON_COAL, NOT_STARTED
 from kuangquan_cli.reference.weeks import week_range
 from kuangquan_cli.report.comparison import Comparison, rate_change
 from kuangquan_cli.report.formats import pct, period_text
@@ -44,6 +46,11 @@ from kuangquan_cli.report.model import (
     Overall,
     OverdueItem,
     ReportData,
+    SoeDepartmentLine,
+    SoeGroup,
+    SoeRight,
+    SoeSection,
+    SoeTaskLine,
     StatsRow,
     TaskLine,
     TrendPoint,
@@ -54,6 +61,8 @@ if TYPE_CHECKING:
 
 #: Overdue rights listed by name; the rest are counted ("另有 N 项").
 OVERDUE_LISTED = 50
+#: State-owned enterprises' rights waiting for procedures listed by name; the rest are counted.
+SOE_LISTED = 50
 #: Weeks drawn in the week-over-week line (the latest ones).
 TREND_WEEKS = 12
 
@@ -251,6 +260,55 @@ def _stats(table: pd.DataFrame, plan: Plan, cities: list[CityLine]) -> list[Stat
     return rows
 
 
+def _soe_tasks(table: pd.DataFrame, plan: Plan) -> list[SoeTaskLine]:
+    """The 国有企业 table's rights per task and status, in the plan's order (then 未确定)."""
+    counts = Counter(zip(table["task"], table["status"], strict=True))
+    per_task = Counter(table["task"])
+    labels = [t.label for t in plan.tasks] + [UNKNOWN_TASK]
+    names = {t.label: t.name for t in plan.tasks} | {UNKNOWN_TASK: UNKNOWN_TASK}
+    return [SoeTaskLine(label, names[label], per_task[label], counts[label, NOT_STARTED], counts[label, IN_PROGRESS],
+                        counts[label, DONE], counts[label, CANNOT_RESUME])
+            for label in labels if per_task[label]]
+
+
+def _keys(table: pd.DataFrame) -> list[tuple[str, int]]:
+    """Each line's right, by its source file and row (a right may lack a licence number)."""
+    return list(zip(table["source_file"], table["source_row"], strict=True))
+
+
+def _soe_departments(pending: pd.DataFrame) -> list[SoeDepartmentLine]:
+    """The state-owned enterprises' lines of 部门手续清单, per department: procedures and rights."""
+    lines = []
+    for dept in _department_order():
+        own = pending[pending["department"] == dept]
+        if len(own):
+            lines.append(SoeDepartmentLine(dept, len(own), len(set(_keys(own)))))
+    return lines
+
+
+def _soe_group(table: pd.DataFrame, pending: pd.DataFrame, name: str) -> SoeGroup:
+    own = table[table["group"] == name]
+    rights = set(_keys(own))
+    procedures = sum(key in rights for key in _keys(pending))
+    done, cannot = int((own["status"] == DONE).sum()), int((own["status"] == CANNOT_RESUME).sum())
+    return SoeGroup(name, len(own), done, len(own) - cannot, int(own["pending"].notna().sum()), procedures)
+
+
+def _soe(frame: pd.DataFrame, plan: Plan) -> SoeSection:
+    """国有企业, from the merged workbook's 国有企业 table and the lines of 部门手续清单 that are
+    its rights' pending procedures."""
+    table = soe_table(frame, plan)
+    departments = department_table(frame, plan)
+    rights = set(_keys(table))
+    pending = departments[[key in rights for key in _keys(departments)]]
+    waiting = table[table["pending"].notna()]
+    records: Iterable[Any] = waiting.head(SOE_LISTED).itertuples(index=False)  # named tuples of soe_headers()
+    listed = [SoeRight(r.city or UNKNOWN_CITY, r.holder, r.right_name, r.licence_no, r.task, r.status or NOT_FILLED,
+                       r.pending, r.departments) for r in records]
+    return SoeSection(_soe_tasks(table, plan), _soe_departments(pending),
+                      [_soe_group(table, pending, name) for name in plan.supported_soes], listed, len(waiting))
+
+
 def _trend_point(snapshot: Snapshot, plan: Plan) -> TrendPoint:
     region = region_line(city_table(snapshot.rows, plan))
     return TrendPoint(f"第{snapshot.week}周", int(region["done"]), line_rate(region))
@@ -308,4 +366,5 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
         tasks=tasks, cities=cities, departments=_departments(frame, comparison, plan),
         overdue=overdue[:OVERDUE_LISTED], overdue_total=len(overdue), submissions=sent,
         stats=_stats(table, plan, cities), task_labels=[t.label for t in plan.tasks], trend=list(trend),
+        soe=_soe(frame, plan),
     )

@@ -121,6 +121,94 @@ class StatsRow:
 
 
 @dataclass(frozen=True)
+class SoeTaskLine:
+    """The state-owned enterprises' rights of one task, by status."""
+
+    label: str
+    name: str
+    rights: int
+    not_started: int
+    in_progress: int
+    done: int
+    cannot_resume: int
+
+    @property
+    def rate(self) -> float | None:
+        return completion_rate(self.done, self.rights - self.cannot_resume)
+
+
+@dataclass(frozen=True)
+class SoeDepartmentLine:
+    """The pending procedures of state-owned enterprises' rights a department must act on."""
+
+    department: str
+    procedures: int
+    rights: int
+
+
+@dataclass(frozen=True)
+class SoeGroup:
+    """An enterprise the plan names for support (内蒙古能源集团) with its subsidiaries."""
+
+    name: str
+    rights: int
+    done: int
+    pursued: int
+    pending_rights: int
+    procedures: int
+
+    @property
+    def rate(self) -> float | None:
+        return completion_rate(self.done, self.pursued)
+
+
+@dataclass(frozen=True)
+class SoeRight:
+    """A state-owned enterprise's right that still waits for procedures, named in the 通报."""
+
+    city: str
+    holder: str | None
+    right_name: str | None
+    licence_no: str | None
+    task: str
+    status: str
+    pending: str
+    departments: str
+
+
+@dataclass(frozen=True)
+class SoeSection:
+    """国有企业: what the plan asks to support (特别是要支持内蒙古能源集团等国有企业加快推进相关手续办理)."""
+
+    tasks: list[SoeTaskLine]
+    departments: list[SoeDepartmentLine]
+    groups: list[SoeGroup]
+    waiting: list[SoeRight]
+    """The rights with pending procedures, the plan's named enterprises first (at most ``SOE_LISTED``)."""
+    waiting_total: int
+
+    @property
+    def rights(self) -> int:
+        return sum(t.rights for t in self.tasks)
+
+    @property
+    def done(self) -> int:
+        return sum(t.done for t in self.tasks)
+
+    @property
+    def rate(self) -> float | None:
+        return completion_rate(self.done, sum(t.rights - t.cannot_resume for t in self.tasks))
+
+    @property
+    def procedures(self) -> int:
+        return sum(d.procedures for d in self.departments)
+
+    @property
+    def waiting_more(self) -> int:
+        return self.waiting_total - len(self.waiting)
+
+
+@dataclass(frozen=True)
 class TrendPoint:
     label: str
     done: int
@@ -148,6 +236,7 @@ class ReportData:
     stats: list[StatsRow]
     task_labels: list[str]
     trend: list[TrendPoint]
+    soe: SoeSection
 
     @property
     def label(self) -> str:
