@@ -7,7 +7,9 @@ fixtures only.
 
 from __future__ import annotations
 
+import os
 import shutil
+import struct
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -23,8 +25,10 @@ from click.testing import CliRunner, Result
 from kuangquan_cli.checking.identifiers import credit_check_char, org_check_char
 from kuangquan_cli.cli.app import cli, main
 from kuangquan_cli.reference.tables import divisions, fields
+from kuangquan_cli.report.model import ReportData
 
 AS_OF = date(2022, 9, 25)  # Sunday of 2022-W38
+SAMPLES = Path(__file__).parents[1] / "sample_ledgers"
 HEADERS = [f.header for f in fields()]
 
 # ---- one ledger, the way a 盟市 office lays it out ------------------------------------------------
@@ -179,6 +183,18 @@ class GeneratedSamples:
     output: str
 
 
+@dataclass(frozen=True)
+class Region:
+    """The sample region merged for W37 and W38 into one store (the ``region`` fixture): the store,
+    each week's merged workbook, both weeks' report data, and the W38 通报 rendered as HTML."""
+
+    db: Path
+    workbooks: dict[int, Path]
+    w37: ReportData
+    w38: ReportData
+    html: Path
+
+
 # ---- reading back what kq wrote -----------------------------------------------------------------
 
 
@@ -195,20 +211,43 @@ def sheet(path: Path, title: str) -> list[dict[str, Any]]:
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 needs_soffice = pytest.mark.skipif(SOFFICE is None,
                                    reason="未安装 LibreOffice（soffice），跳过用 LibreOffice 打开的检查")
+#: Writer, which opens a .docx (Debian packs it apart from Calc, with its ``lowriter`` command).
+needs_writer = pytest.mark.skipif(SOFFICE is None or shutil.which("lowriter") is None,
+                                  reason="未安装 LibreOffice Writer（libreoffice-writer），跳过 Word 通报转 PDF 的检查")
 
 
-def convert(source: Path, fmt: str, out_dir: Path) -> Path:
-    """Convert with a private profile (parallel runs must not share one) and return the result."""
+def convert(source: Path, fmt: str, out_dir: Path, env: dict[str, str] | None = None) -> Path:
+    """Convert with a private profile (parallel runs must not share one) and return the result;
+    ``env`` is added to the environment soffice runs in."""
     assert SOFFICE is not None
     profile = (out_dir / "lo-profile").resolve().as_uri()
     proc = subprocess.run(
         [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", fmt, "--outdir", str(out_dir),
          str(source)],
-        capture_output=True, text=True, timeout=180,
+        capture_output=True, text=True, timeout=180, env={**os.environ, **(env or {})},
     )
     result = out_dir / f"{source.stem}.{fmt}"
     assert proc.returncode == 0 and result.exists(), proc.stderr
     return result
+
+
+#: The open fonts the 公文's fonts are drawn with here (an office has the named ones): serif for the
+#: 宋/仿宋/楷 faces, sans for 黑体.
+OFFICE_FONTS = {**dict.fromkeys(("方正小标宋简体", "仿宋_GB2312", "楷体_GB2312", "宋体"), "Noto Serif CJK SC"),
+                "黑体": "Noto Sans CJK SC"}
+
+
+def office_fonts(directory: Path) -> dict[str, str]:
+    """The environment in which soffice draws ``OFFICE_FONTS`` with their open substitutes: a
+    fontconfig file of the system's settings and one alias per font (without it every missing
+    font falls back to one default face, and a PDF could not tell 黑体 from 仿宋)."""
+    aliases = "".join(f'<alias binding="same"><family>{name}</family><prefer><family>{face}</family></prefer></alias>'
+                      for name, face in OFFICE_FONTS.items())
+    config = directory / "fonts.conf"
+    config.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd"><fontconfig>'
+                      f'<include ignore_missing="yes">/etc/fonts/fonts.conf</include>{aliases}</fontconfig>',
+                      encoding="utf-8")
+    return {"FONTCONFIG_FILE": str(config)}
 
 
 def run_kq(monkeypatch, capfd, *args: str) -> tuple[int, str, str]:
@@ -221,3 +260,23 @@ def run_kq(monkeypatch, capfd, *args: str) -> tuple[int, str, str]:
         code = int(stop.code or 0)
     out, err = capfd.readouterr()
     return code, out, err
+
+
+# ---- Chromium, the browser the 通报 is looked at in ------------------------------------------------
+
+CHROMIUM = shutil.which("chromium")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="未安装 chromium（Debian：apt-get install chromium），跳过浏览器中的通报检查")
+_CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                   "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
+def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [CHROMIUM or "chromium", *_CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])

@@ -11,11 +11,20 @@ from kuangquan_cli.report.model import ReportData
 
 LAG_RULE = ("点名的情形：本周未报送台账或台账未通过校验；与上周相比无任何矿业权的进展状态、完成日期或所缺手续发生变化；"
             "完成率不足全区的一半；有逾期未完成事项。")
+TREND_NOTE = "数据库中积累两周以上的汇总后，这里显示全区完成率的逐周变化。"
 RATE_NOTE = "完成率 = 已完成 ÷（矿业权数 − 不具备条件）。"
 TASK_NOTE = "分任务的台账数与方案底数同口径，不含因开采条件限制不具备复产条件的矿山（见总体进展表）。"
 STATS_NOTE = "数量含不具备条件的矿山，与汇总台账“盟市统计”工作表一致。"
+SOE_NOTE = ("国有企业指台账“是否国有企业”填“是”的矿业权人，以及方案点名支持的企业（矿业权人名称含其名，含所属企业）；"
+            "逐个矿业权见汇总台账的“国有企业”工作表，待办手续与“部门手续清单”工作表一致。")
+#: Who issues the 通报: the office of the joint conference that runs the programme.
+ISSUER = "自治区盘活矿业权工作厅际联席会议办公室"
 SUBMISSION_NOTE = ("“按时报送”指台账已纳入本周汇总；错误所在单元格见汇总台账的“待核实”“问题清单”工作表，"
                    "请相关盟市改正后重新报送。")
+
+
+def generated(d: ReportData) -> str:
+    return f"本通报由 kq 根据数据库中{d.label}的汇总生成（{d.plan_name}）。"
 
 
 def overall(d: ReportData) -> str:
@@ -71,10 +80,31 @@ def departments(d: ReportData) -> str:
             "逐项清单见汇总台账的“部门手续清单”工作表。")
 
 
+def soe(d: ReportData) -> str:
+    """国有企业: how far their rights are, the plan's named enterprises, and what they wait for."""
+    s = d.soe
+    if not s.rights:
+        return "本周纳入汇总的台账中没有国有企业的矿业权。"
+    parts = [f"台账中国有企业的矿业权共{s.rights}个（占全区{pct(s.rights / d.overall.rights)}），"
+             f"已完成{s.done}个，完成率{pct(s.rate)}（全区{pct(d.region_rate)}）。"]
+    for g in s.groups:
+        if g.rights:
+            parts.append(f"其中{g.name}及所属企业{g.rights}个，已完成{g.done}个，完成率{pct(g.rate)}，"
+                         f"{g.pending_rights}个矿业权尚有待办手续{g.procedures}项。")
+        else:
+            parts.append(f"台账中没有{g.name}及所属企业的矿业权。")
+    if s.procedures:
+        parts.append(f"国有企业未完成的矿业权共有待办手续{s.procedures}项，涉及{s.waiting_total}个矿业权，"
+                     "请相关成员单位按方案要求支持国有企业加快推进相关手续办理。")
+    return "".join(parts)
+
+
 def sentences(d: ReportData) -> dict[str, str]:
     """Every sentence the templates print, by name."""
     return {
         "overall": overall(d), "comparison": comparison(d), "laggards": laggards(d), "overdue": overdue(d),
         "departments": departments(d), "lag_rule": LAG_RULE, "rate_note": RATE_NOTE, "task_note": TASK_NOTE,
-        "stats_note": STATS_NOTE, "submission_note": SUBMISSION_NOTE,
+        "stats_note": STATS_NOTE, "submission_note": SUBMISSION_NOTE, "soe": soe(d), "soe_note": SOE_NOTE,
+        "trend_note": TREND_NOTE,
+        "issuer": ISSUER, "generated": generated(d),
     }
