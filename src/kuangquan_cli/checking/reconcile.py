@@ -41,6 +41,16 @@ class ReconRow:
         return f"{name}「{self.reason}」" if self.reason else f"{name}合计"
 
 
+def counted_reason(task: int | None, reason: str | None, plan: Plan) -> str | None:
+    """The reason a right counts under: a blank reason of a task whose reason may be left blank
+    is that task's only reason (勘查程度不足 of tasks (三) and (六))."""
+    if reason is None and task is not None:
+        found = plan.task(task)
+        if found.reason_optional and len(found.reasons) == 1:
+            return next(iter(found.reasons))
+    return reason
+
+
 def reconcile(rights: Iterable[Counted], plan: Plan) -> list[ReconRow]:
     """Per task and per reason: the plan's figure beside the ledger's count.
 
@@ -56,12 +66,8 @@ def reconcile(rights: Iterable[Counted], plan: Plan) -> list[ReconRow]:
             continue
         if right.task is None:
             continue
-        task = plan.task(right.task)
-        reason = right.reason
-        if reason is None and task.reason_optional and len(task.reasons) == 1:
-            reason = next(iter(task.reasons))
         per_task[right.task] += count
-        per_reason[right.task, reason] += count
+        per_reason[right.task, counted_reason(right.task, right.reason, plan)] += count
     rows: list[ReconRow] = []
     for task in plan.tasks:
         rows.append(ReconRow(task.number, None, task.rights, per_task[task.number]))

@@ -100,6 +100,9 @@ class ValidationReport(FindingTally):
     files: list[FileResult]
     reconciliation: list[ReconRow]
     region_findings: list[Finding]
+    baseline: dict[str, Any] | None = None
+    """The JSON of the files set against the stored baseline (checking/baseline.py), when they
+    were (``kq validate --db``); its findings are among ``region_findings``."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -115,6 +118,7 @@ class ValidationReport(FindingTally):
                 "warnings": self.warnings,
             },
             "reconciliation": [r.to_dict() for r in self.reconciliation],
+            "baseline": self.baseline,
             "findings": [f.to_dict() for f in self.region_findings],
         }
 
