@@ -70,7 +70,8 @@ def test_restore_writes_the_files_back_byte_for_byte(two_weeks, tmp_path, monkey
     assert done.output.endswith(f"2022-W37：3 个文件已原样写回 {out}\n")
 
     code, _, err = run_kq(monkeypatch, capfd, "history", "--week", "37", "--restore", str(out), "--db", str(db))
-    assert (code, err) == (2, f"错误：{out} 中已有同名文件 呼和浩特市.xlsx、包头市.xlsx、乌海市.xlsx（如需覆盖请加 --force）\n")
+    assert (code, err) == (2, f"错误：{out} 中已有同名文件 呼和浩特市.xlsx、包头市.xlsx、乌海市.xlsx"
+                              "（如需覆盖请加 --force）\n")
     (out / "包头市.xlsx").write_bytes(b"changed since")
     assert invoke("history", "--week", "37", "--restore", str(out), "--db", str(db), "--force").exit_code == 0
     assert digest(out / "包头市.xlsx") == digest(w37 / "包头市.xlsx")
@@ -84,7 +85,8 @@ def test_merging_a_week_again_keeps_only_the_contents_some_week_uses(two_weeks, 
     (w38 / "损坏.xlsx").unlink()
     merge_and_store(w38, plan, 2022, 38, out=tmp_path / "w38.xlsx", db=db)
     after = contents(db)
-    assert {sha for sha, _ in before} - {sha for sha, _ in after} == {old, hashlib.sha256(b"not a workbook").hexdigest()}
+    broken = hashlib.sha256(b"not a workbook").hexdigest()
+    assert {sha for sha, _ in before} - {sha for sha, _ in after} == {old, broken}
     assert {sha for sha, _ in after} - {sha for sha, _ in before} == {digest(w38 / "包头市.xlsx")}
 
 
@@ -104,7 +106,8 @@ def test_a_store_from_before_is_upgraded_and_its_weeks_say_they_kept_no_files(tm
         assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     code, _, err = run_kq(monkeypatch, capfd, "history", "--week", "37", "--restore", str(tmp_path / "r"),
                           "--db", str(db))
-    assert (code, err) == (2, "错误：数据库中没有保存 2022-W37 各文件的原件（该周在 kq 保存原件之前汇总，或文件都无法读取）\n")
+    assert (code, err) == (2, "错误：数据库中没有保存 2022-W37 各文件的原件"
+                              "（该周在 kq 保存原件之前汇总，或文件都无法读取）\n")
     assert Store(db).baselines() == [] and Store(db).latest_baseline() is None
 
 
