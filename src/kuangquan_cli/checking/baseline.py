@@ -165,16 +165,9 @@ class BaselineCheck:
         }
 
 
-def city_of(result: FileResult, record: Record) -> str | None:
-    """The 盟市 a row counts under: its file's, or where the file has none its own."""
-    return result.city or record.values.city
-
-
 def ledger_cities(result: FileResult) -> set[str]:
     """The 盟市 whose rights a ledger holds: its own (even with no rows), else those its rows name."""
-    if result.city:
-        return {result.city}
-    return {city for record in result.records if (city := city_of(result, record))}
+    return {result.city} if result.city else result.cities()
 
 
 def ledger_right(result: FileResult, record: Record, plan: Plan) -> BaselineRight | None:
@@ -182,7 +175,7 @@ def ledger_right(result: FileResult, record: Record, plan: Plan) -> BaselineRigh
     values = record.values
     if not values.licence_no:
         return None
-    return BaselineRight(values.licence_no, city_of(result, record), record.task,
+    return BaselineRight(values.licence_no, result.city_of(record), record.task,
                          counted_reason(record.task, values.reason, plan), record.cannot_resume,
                          values.right_name, values.holder)
 
@@ -268,7 +261,7 @@ def check_against_baseline(
     for result in ledgers:
         for record in result.records:
             if record.cannot_resume or record.task is not None:
-                ledger[city_of(result, record), None if record.cannot_resume else record.task] += 1
+                ledger[result.city_of(record), None if record.cannot_resume else record.task] += 1
             if record.values.licence_no:
                 seen.add(record.values.licence_no)
             found += checker.row(result, record)

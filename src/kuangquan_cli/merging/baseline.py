@@ -81,7 +81,8 @@ def rights_of_week(store: Store, year: int, week: int, plan: Plan) -> list[Basel
         raise KqError(f"{label} 的汇总中有 {flagged} 行待核实（有错误），有错误的行不能作为核实后的底数；"
                       "请各盟市改正后重新 kq merge 该周，再存入底数")
     rights = []
-    for row in rows.itertuples(index=False):
+    records: Iterable[Any] = rows.itertuples(index=False)  # named tuples of ROW_COLUMNS (untyped to pandas)
+    for row in records:
         task = _value(row.task)
         task = None if task is None else int(task)
         rights.append(BaselineRight(row.licence_no, _value(row.source_city) or _value(row.city), task,
