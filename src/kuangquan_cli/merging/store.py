@@ -21,6 +21,7 @@ import contextlib
 import functools
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -133,7 +134,13 @@ _MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
-_TABLES = frozenset({"snapshot", "source_file", "ledger_row", "finding", "reconciliation"})
+
+
+def _tables_up_to(version: int) -> frozenset[str]:
+    """The tables a store at ``version`` has: those its migration steps created."""
+    return frozenset(re.findall(r"CREATE TABLE (\w+)", "".join(_MIGRATIONS[:version])))
+
+
 #: ``PRAGMA application_id`` of a kq store ("kqdb"); stores written before it was set have 0.
 APPLICATION_ID = 0x6B716462
 #: How long a command waits for another kq's write to finish before giving up.
@@ -307,7 +314,7 @@ class Store:
                           "kq 不会改动它，请用 --db 另指一个文件")
         if version > SCHEMA_VERSION:
             raise self._newer(version)
-        missing = sorted(_TABLES - tables) if version else []
+        missing = sorted(_tables_up_to(version) - tables)
         if missing:
             raise self.damaged(f"缺少数据表 {'、'.join(missing)}")
         return version, app_id == APPLICATION_ID
