@@ -65,9 +65,10 @@ class Portal:
         self.merger = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kq-merge")
 
     async def run(self, function: Callable[..., _R], *args: Any, pool: ThreadPoolExecutor | None = None) -> _R:
-        """``function(*args)`` in a worker thread (the checkers' pool unless told)."""
+        """``function(*args)`` in a thread: of ``pool``, else of the event loop's own pool, where
+        the quick work goes (a token looked up, a page's records read), never held up by checks."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool or self.checkers, functools.partial(function, *args))
+        return await loop.run_in_executor(pool, functools.partial(function, *args))
 
     def close(self) -> None:
         self.checkers.shutdown(wait=False, cancel_futures=True)
@@ -118,7 +119,8 @@ class Portal:
         sent = await self.run(self._uploads, year, week, city)
         ledgers = [u for u in sent if u.kind == LEDGER]
         shown = next((u for u in ledgers if u.version == version), ledgers[-1] if ledgers else None)
-        result = views.result_view(report or shown.report, self.settings.plan) if (report or shown) else None
+        shown_report = report or (shown.report if shown else None)
+        result = views.result_view(shown_report, self.settings.plan) if shown_report else None
         monday, sunday = week_range(year, week)
         return page(request, "city.html", status, city=city, week=week_label(year, week), monday=monday,
                     sunday=sunday, ledgers=ledgers, scans=[u for u in sent if u.kind == SCAN],
@@ -148,7 +150,7 @@ class Portal:
         if len(data) > self.max_file_bytes:
             return await self.city_page(request, city, status=413, error=self._too_large_text())
         try:
-            received = await self.run(service.receive_ledger, self.settings, city, name, data)
+            received = await self.run(service.receive_ledger, self.settings, city, name, data, pool=self.checkers)
         except Refusal as refused:
             return await self.city_page(request, city, status=refused.status, error=refused.message,
                                         report=refused.report if refused.status == 422 else None)
@@ -165,7 +167,7 @@ class Portal:
         if len(data) > self.max_file_bytes:
             return await self.city_page(request, city, status=413, error=self._too_large_text())
         try:
-            await self.run(service.receive_scan, self.settings, city, name, data)
+            await self.run(service.receive_scan, self.settings, city, name, data, pool=self.checkers)
         except Refusal as refused:
             return await self.city_page(request, city, status=refused.status, error=refused.message)
         return RedirectResponse("/#scans", status_code=303)
@@ -239,7 +241,7 @@ class Portal:
         upload = await self._upload_of(request)
         if upload.kind != LEDGER:
             raise HTTPException(404, "没有这个文件")
-        path = await self.run(service.annotated_copy, self.settings, upload)
+        path = await self.run(service.annotated_copy, self.settings, upload, pool=self.checkers)
         return FileResponse(path, filename=path.name)
 
     async def output(self, request: Request) -> Response:
@@ -270,7 +272,8 @@ class Portal:
         if len(data) > self.max_file_bytes:
             return api_error(413, self._too_large_text())
         try:
-            received = await self.run(service.receive_ledger, self.settings, holder, name, data)
+            received = await self.run(service.receive_ledger, self.settings, holder, name, data,
+                                      pool=self.checkers)
         except Refusal as refused:
             return JSONResponse({"error": refused.message, **(refused.report or {})}, status_code=refused.status)
         return JSONResponse({**received.report, "stored": received.upload.stored, "version": received.upload.version})

@@ -53,7 +53,7 @@ def issue_tokens(store: Store, reset: str | None = None) -> dict[str, str]:
 
 def token_dates(store: Store) -> dict[str, str]:
     """Holder → when its token was made, for every holder that has one."""
-    return dict(store.fetch("SELECT holder, created_at FROM portal_token"))  # type: ignore[arg-type]
+    return {holder: created for holder, created in store.fetch("SELECT holder, created_at FROM portal_token")}
 
 
 def holder_of(store: Store, digest: str) -> str | None:
@@ -116,7 +116,8 @@ def record_upload(store: Store, kind: str, city: str, year: int, week: int, make
 
 def uploads(store: Store, year: int, week: int, city: str | None = None, kind: str | None = None) -> list[Upload]:
     """The week's uploads, oldest first; of one 盟市 and one kind when given."""
-    where, params = "year = ? AND week = ?", [year, week]
+    where = "year = ? AND week = ?"
+    params: list[Any] = [year, week]
     for column, value in (("city", city), ("kind", kind)):
         if value is not None:
             where += f" AND {column} = ?"

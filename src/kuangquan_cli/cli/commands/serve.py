@@ -57,6 +57,7 @@ def serve(inbox: Path, db_path: Path | None, host: str, port: int, week: int | N
     inbox.mkdir(parents=True, exist_ok=True)
     settings = Settings(inbox, db, plan, limits, fixed, workers)
     shown = week_label(*fixed) if fixed else "当天所在的周"
-    click.echo(f"台账报送门户：http://{host}:{port}/ （收件文件夹 {inbox}，数据库 {db}，报送周 {shown}）；按 Ctrl+C 停止")
+    click.echo(f"台账报送门户：http://{host}:{port}/ （收件文件夹 {inbox}，数据库 {db}，报送周 {shown}）；"
+               "按 Ctrl+C 停止")
     # no access log: its lines would carry the access links' tokens
     uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="warning")

@@ -19,7 +19,8 @@ OFFICE_NAMES = ("office", "办公室")
 @click.option("--db", "db_path", type=PathType(dir_okay=False),
               help="数据库（与 kq serve 相同），默认为环境变量 KQ_DB，否则为 ./kq.db")
 @click.option("--reset", metavar="盟市", help="为一个盟市（或“办公室”）换发新链接，旧链接随即失效")
-@click.option("--host", default="127.0.0.1", show_default=True, help="链接中的服务器地址（各盟市访问 kq serve 用的地址）")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="链接中的服务器地址（各盟市访问 kq serve 用的地址）")
 @click.option("--port", type=Integer(1, 65535), default=8000, show_default=True, help="链接中的端口")
 @text_or_json_option
 def tokens(db_path: Path | None, reset: str | None, host: str, port: int, fmt: str) -> None:
