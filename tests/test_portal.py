@@ -531,3 +531,14 @@ def test_rows_of_a_city_in_a_file_with_a_wrong_row_keep_their_city(site, client,
                          files={"file": ("a.xlsx", ledger_bytes(tmp_path, "包头市", rows))})
     assert answer.status_code == 200
     assert {f["code"] for f in answer.json()["files"][0]["findings"]} == {"city.mismatch"}
+
+
+def test_docs_portal_lists_exactly_the_keys_the_api_adds_and_the_status_has(site, client, tmp_path):
+    docs = (Path(__file__).parents[1] / "docs" / "portal.md").read_text(encoding="utf-8")
+    tables = re.findall(r"\| 键 \| 类型 \| 含义 \|\n\|[-|]+\|\n((?:\|.*\|\n)+)", docs)
+    documented = [{line.split("|")[1].strip().strip("`") for line in table.splitlines()} for table in tables]
+    content = ledger_bytes(tmp_path, "包头市", city_rows("包头市", 2, 0))
+    upload = client.post("/api/upload", headers=bearer(site.tokens["包头市"]), files={"file": ("a.xlsx", content)})
+    status = client.get("/api/status", headers=bearer(site.tokens["office"])).json()
+    assert documented == [{"stored", "version"}, set(status), set(status["cities"][0])]
+    assert set(upload.json()) - {"files", "summary", "reconciliation", "findings"} == documented[0]

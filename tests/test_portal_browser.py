@@ -71,7 +71,8 @@ def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     options.binary_location = str(CHROMIUM)
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--no-first-run", "--lang=zh-CN", "--window-size=1366,768", f"--user-data-dir={tmp_path / 'profile'}"):
+                     "--no-first-run", "--lang=zh-CN", "--window-size=1366,768",
+                     f"--user-data-dir={tmp_path / 'profile'}"):
         options.add_argument(argument)
     downloads = tmp_path / "downloads"
     downloads.mkdir()
