@@ -33,6 +33,16 @@ pytestmark = [
 ]
 
 
+#: A file dropped on the upload area, as a person drags it there (the file taken from the picker).
+DROP = """
+const input = arguments[0];
+const files = new DataTransfer();
+files.items.add(input.files[0]);
+input.closest("form").querySelector(".drop").dispatchEvent(
+    new DragEvent("drop", {dataTransfer: files, bubbles: true, cancelable: true}));
+"""
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -143,10 +153,30 @@ def test_a_city_uploads_in_the_browser_and_the_office_sees_it_sent(served, brows
     book = openpyxl.load_workbook(copy)
     assert book.sheetnames[0] == "校验结果" and book["台账"]["J4"].comment is not None
 
+    # a file over --max-file-mb (1 MB here) is stopped in the page, not sent
+    big = tmp_path / "大文件.xlsx"
+    big.write_bytes(b"PK" + os.urandom(1_200_000))
+    browser.find_element(By.ID, "ledger-file").send_keys(str(big))
+    browser.find_element(By.CSS_SELECTOR, "#upload button").click()
+    stopped = browser.find_element(By.CSS_SELECTOR, "#upload .chosen").text
+    assert stopped == "文件超过 1 MB 的上限，不能上传：大文件.xlsx"
+
+    # the corrected ledger, dropped on the page: the script sends it as it is dropped
+    for r in rows:
+        r["credit_code"] = credit_code()
+    rows[9]["phone"] = "13912345678"
+    corrected = write_ledger(tmp_path / "包头市（更正）.xlsx", rows, title="包头市盘活矿业权工作台账")
+    browser.get(f"{base}/")
+    browser.find_element(By.ID, "ledger-file").send_keys(str(corrected))
+    browser.execute_script(DROP, browser.find_element(By.ID, "ledger-file"))
+    wait_for(lambda: "第 2 版" in browser.find_element(By.ID, "result").text if browser.find_elements(
+        By.ID, "result") else False)
+    assert "12 行：错误 0 处，警告 0 处，没有发现问题" in browser.find_element(By.ID, "result").text
+
     browser.get(f"{base}/t/{site.tokens['office']}")
     status = browser.find_element(By.ID, "status").text
     assert "已报送 1 个盟市" in status
     [line] = [tr.text for tr in browser.find_elements(By.CSS_SELECTOR, "#status tbody tr") if "包头市" in tr.text]
-    assert "已报送，有错误" in line and "第 1 版" in line and "包头市第38周台账.xlsx" in line
+    assert "已报送" in line and "第 2 版（共 2 版）" in line and "包头市（更正）.xlsx" in line
     office_shot = screenshot(browser, "portal-office", tmp_path)
     assert city_shot.stat().st_size > 10_000 and office_shot.stat().st_size > 10_000

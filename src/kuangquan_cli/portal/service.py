@@ -7,6 +7,7 @@ threads; each opens the store for itself, so none shares a connection with anoth
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -117,7 +118,7 @@ def receive_ledger(settings: Settings, city: str, client_name: str, data: bytes)
         current = inbox.make_current(folder, city, suffix, data)
         return Upload(LEDGER, city, year, week, version, _now(), current.relative_to(settings.inbox).as_posix(),
                       visible(client_name), len(data), digest, len(result.records), result.errors, result.warnings,
-                      _json(report))
+                      json.dumps(report, ensure_ascii=False))
 
     with settings.store() as store:
         kept = record_upload(store, LEDGER, city, year, week, place)
@@ -244,9 +245,3 @@ def merge_week(settings: Settings, year: int, week: int) -> MergeResult:
 
 def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
-
-
-def _json(data: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(data, ensure_ascii=False, default=str)

@@ -4,10 +4,25 @@
 function chosen(form) {
   var input = form.querySelector("input[type=file]");
   var label = form.querySelector(".chosen");
-  if (label && input.files.length) { label.textContent = "已选择：" + input.files[0].name; }
+  if (label && input.files.length) {
+    label.textContent = "已选择：" + input.files[0].name;
+    label.classList.remove("bad");
+  }
+}
+
+function tooLarge(form) {
+  // the server refuses it before reading it (413); say so here, without sending it
+  var input = form.querySelector("input[type=file]");
+  var limit = parseFloat(input.getAttribute("data-max-mb"));
+  if (!input.files.length || !(input.files[0].size > limit * 1024 * 1024)) { return false; }
+  var label = form.querySelector(".chosen");
+  label.textContent = "文件超过 " + limit + " MB 的上限，不能上传：" + input.files[0].name;
+  label.classList.add("bad");
+  return true;
 }
 
 function send(form) {
+  if (tooLarge(form)) { return; }
   var button = form.querySelector("button");
   var bar = form.querySelector("progress");
   var request = new XMLHttpRequest();
