@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import threading
 import time
@@ -111,7 +112,10 @@ def test_the_api_answers_the_validate_json_with_where_it_was_kept(site, client, 
     answer = client.post("/api/upload", headers=bearer(site.tokens["赤峰市"]), files={"file": ("a.xlsx", content)})
     assert answer.status_code == 200
     data = answer.json()
-    assert set(data) == {"files", "summary", "reconciliation", "findings", "stored", "version"}
+    (tmp_path / "赤峰市.xlsx").write_bytes(content)
+    validated = json.loads(invoke("validate", "--week", "38", "--format", "json", str(tmp_path / "赤峰市.xlsx")).stdout)
+    assert set(data) == set(validated) | {"stored", "version"}
+    assert data["files"][0] | {"file": None} == validated["files"][0] | {"file": None}
     assert (data["stored"], data["version"]) == ("2022-W38/赤峰市.xlsx", 1)
     assert data["files"][0]["city"] == "赤峰市" and data["summary"] == {"files": 1, "rows": 3, "errors": 0,
                                                                         "warnings": 0}
@@ -394,8 +398,6 @@ def test_a_path_naming_a_file_selects_a_record_never_a_file(site, client, tmp_pa
 def test_kq_tokens_gives_every_link_once_and_keeps_only_hashes(tmp_path, monkeypatch, capfd):
     db = tmp_path / "kq.db"
     first = invoke("tokens", "--db", str(db), "--format", "json")
-    import json
-
     made = json.loads(first.stdout)
     assert list(made["cities"]) == list(divisions().cities) and made["office"]
     tokens = [made["office"], *made["cities"].values()]
@@ -540,5 +542,6 @@ def test_docs_portal_lists_exactly_the_keys_the_api_adds_and_the_status_has(site
     content = ledger_bytes(tmp_path, "包头市", city_rows("包头市", 2, 0))
     upload = client.post("/api/upload", headers=bearer(site.tokens["包头市"]), files={"file": ("a.xlsx", content)})
     status = client.get("/api/status", headers=bearer(site.tokens["office"])).json()
+    validated = json.loads(invoke("validate", "--format", "json", str(tmp_path / "upload-包头市.xlsx")).stdout)
     assert documented == [{"stored", "version"}, set(status), set(status["cities"][0])]
-    assert set(upload.json()) - {"files", "summary", "reconciliation", "findings"} == documented[0]
+    assert set(upload.json()) - set(validated) == documented[0]

@@ -110,6 +110,17 @@ def screenshot(driver: Any, name: str, tmp_path: Path, width: int = 1366) -> Pat
     return path
 
 
+def text_of(driver: Any, element_id: str) -> str:
+    """The text of the element, or "" while there is none (the page may be being replaced)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        return "".join(e.text for e in driver.find_elements(By.ID, element_id))
+    except StaleElementReferenceException:
+        return ""
+
+
 def wait_for(condition: Any, seconds: float = 15) -> Any:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -136,9 +147,8 @@ def test_a_city_uploads_in_the_browser_and_the_office_sees_it_sent(served, brows
     assert browser.find_element(By.CSS_SELECTOR, "#upload .chosen").text == "已选择：包头市第38周台账.xlsx"
     started = time.monotonic()
     browser.find_element(By.CSS_SELECTOR, "#upload button").click()
-    result = wait_for(lambda: browser.find_elements(By.ID, "result"))[0]
+    text = wait_for(lambda: text_of(browser, "result"))
     answered = time.monotonic() - started
-    text = result.text
     assert "第 1 版" in text and "12 行：错误 8 处，警告 0 处" in text
     assert "J 列「统一社会信用代码」：7 处，占全部 12 行的 58%" in text
     assert "J4、J5、J6、J7、J8、J9、J10" in text
@@ -169,9 +179,8 @@ def test_a_city_uploads_in_the_browser_and_the_office_sees_it_sent(served, brows
     browser.get(f"{base}/")
     browser.find_element(By.ID, "ledger-file").send_keys(str(corrected))
     browser.execute_script(DROP, browser.find_element(By.ID, "ledger-file"))
-    wait_for(lambda: "第 2 版" in browser.find_element(By.ID, "result").text if browser.find_elements(
-        By.ID, "result") else False)
-    assert "12 行：错误 0 处，警告 0 处，没有发现问题" in browser.find_element(By.ID, "result").text
+    text = wait_for(lambda: (found := text_of(browser, "result")) and "第 2 版" in found and found)
+    assert "12 行：错误 0 处，警告 0 处，没有发现问题" in text
 
     browser.get(f"{base}/t/{site.tokens['office']}")
     status = browser.find_element(By.ID, "status").text
