@@ -19,9 +19,9 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from kuangquan_cli.report.docx import APPENDIX_TITLE, BODY_SPACING, CHARS, TEXT_WIDTH
-from kuangquan_cli.report.model import OverdueItem
+from kuangquan_cli.report.model import BaselineNote, OverdueItem
 from kuangquan_cli.report.render import report_content
-from kuangquan_cli.report.sentences import ISSUER, TREND_NOTE
+from kuangquan_cli.report.sentences import ISSUER, TREND_NOTE, sentences
 from support import convert, invoke, kq, needs_writer, office_fonts
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -74,7 +74,8 @@ def test_fonts_are_named_as_offices_have_them_for_east_asian_text(w38):
     assert doc.styles["Normal"].font.size == Pt(16) and doc.styles["公文标题"].font.size == Pt(22)
     assert doc.styles["页码"].font.size == Pt(14)
     assert not doc.styles["Heading 1"].font.bold and not doc.styles["Heading 2"].font.bold
-    assert headings(doc, 2) == ["（一）分任务进展", "（二）待办手续（按办理部门）", "（三）有待办手续的矿业权"]  # 国有企业
+    soe_parts = ["（一）分任务进展", "（二）待办手续（按办理部门）", "（三）有待办手续的矿业权"]
+    assert headings(doc, 2) == soe_parts
     defaults = doc.styles.element.find(qn("w:docDefaults"))
     assert fonts_of(defaults)["eastAsia"] == "仿宋_GB2312"
 
@@ -165,6 +166,17 @@ def test_first_week_has_no_trend_picture(region, tmp_path):
     with zipfile.ZipFile(path) as package:
         assert len([n for n in package.namelist() if n.startswith("word/media/")]) == 2
     assert TREND_NOTE in [p.text for p in open_docx(path).paragraphs]
+
+
+def test_the_check_against_the_baseline_is_said_where_the_html_says_it(region, tmp_path):
+    note = BaselineNote(1, date(2022, 9, 20), "2022-W37", 2658, 1, 2, 3, {"包头市": 6}, [])
+    data = replace(region.w38, baseline=note)
+    path = tmp_path / "baseline.docx"
+    path.write_bytes(report_content(data, "docx"))
+    texts = [p.text for p in open_docx(path).paragraphs]
+    said = sentences(data)["baseline"]
+    assert said.startswith("对照2022年9月20日存入的第1版底数") and said in texts
+    assert texts.index("一、总体进展") < texts.index(said) < texts.index("二、分任务进展")
 
 
 def test_ledger_text_is_kept_and_control_characters_shown(region, tmp_path):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kuangquan_cli.atomic import is_temporary
+from kuangquan_cli.checking.baseline import Baseline, BaselineCheck, check_against_baseline
 from kuangquan_cli.checking.findings import Finding, FindingTally, make_finding
 from kuangquan_cli.checking.reconcile import ReconRow, reconcile, reconciliation_findings
 from kuangquan_cli.checking.validate import FileResult, Record, validate_file
@@ -73,6 +74,8 @@ class SourceFile:
     size: int
     sha256: str
     status: str = MERGED
+    content: bytes | None = field(default=None, repr=False)
+    """The file's bytes as read, kept for the store (None where they could not be read)."""
 
     @property
     def file(self) -> str:
@@ -163,6 +166,9 @@ class MergeResult(FindingTally):
     duplicate_licences: list[LicenceDuplicate]
     reconciliation: list[ReconRow]
     region_findings: list[Finding]
+    baseline: BaselineCheck | None = None
+    """The counted rows set against the stored baseline, when one is stored (its findings are
+    among ``region_findings``)."""
     outputs: dict[str, str | None] = field(default_factory=lambda: {"workbook": None, "db": None})
     replaced: bool = False
     """Whether storing the week replaced a snapshot stored before (not part of the JSON)."""
@@ -214,6 +220,7 @@ class MergeResult(FindingTally):
             "duplicate_cities": [{"city": c, "files": files} for c, files in self.duplicate_cities.items()],
             "duplicate_licences": [d.to_dict() for d in self.duplicate_licences],
             "reconciliation": [r.to_dict() for r in self.reconciliation],
+            "baseline": self.baseline.to_dict() if self.baseline else None,
             "outputs": dict(self.outputs),
         }
 
@@ -246,11 +253,13 @@ def list_inbox(directory: Path, outputs: tuple[Path, ...] = ()) -> tuple[list[Pa
 
 
 def _source(path: Path, plan: Plan, as_of: date, limits: Limits | None) -> SourceFile:
+    data: bytes | None
     try:
         data = path.read_bytes()
     except OSError:  # validate_file reports why the file cannot be read
-        data = b""
-    source = SourceFile(validate_file(path, plan, as_of, limits=limits), len(data), hashlib.sha256(data).hexdigest())
+        data = None
+    size, digest = len(data or b""), hashlib.sha256(data or b"").hexdigest()
+    source = SourceFile(validate_file(path, plan, as_of, limits=limits), size, digest, content=data)
     if not source.readable:
         source.status = REJECTED
     return source
@@ -317,12 +326,14 @@ def _cross_file_licences(sources: list[SourceFile]) -> list[LicenceDuplicate]:
 
 def merge_inbox(
     directory: str | Path, plan: Plan, year: int, week: int, outputs: tuple[Path, ...] = (),
-    limits: Limits | None = None,
+    limits: Limits | None = None, baseline: Baseline | None = None,
 ) -> MergeResult:
     """Read, check and merge every ledger in ``directory`` for ISO week ``week`` of ``year``.
 
     Done dates are checked against the Sunday of that week. ``outputs`` are files to leave out
     of the inbox (a merged workbook written into the same folder); ``limits`` bound each file.
+    With a ``baseline`` the counted rows are set against it, each 盟市 that sent against its own
+    part (docs/reconciliation.md#底数清单).
     """
     directory = Path(directory)
     paths, ignored = list_inbox(directory, outputs)
@@ -337,6 +348,12 @@ def merge_inbox(
     region = [make_finding("merge.missing_city", file=None, city=c) for c in missing]
     if not missing:
         region += reconciliation_findings(recon, plan)
+    check = None
+    if baseline is not None:
+        cities = divisions().cities
+        check = check_against_baseline(baseline, [s.result for s in counted], plan,
+                                       checked=[c for c in cities if c not in missing], listed=cities)
+        region += check.findings
     return MergeResult(year, week, directory, sources, ignored, missing, duplicate_cities, duplicate_licences,
-                       recon, region)
+                       recon, region, check)
 

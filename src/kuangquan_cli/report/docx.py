@@ -520,6 +520,8 @@ def _overall(w: Writer) -> None:
     else:
         w.note(w.text["trend_note"])
     w.note(w.text["comparison"])
+    if w.data.baseline:
+        w.paragraph(w.text["baseline"])
 
 
 def _tasks(w: Writer) -> None:
