@@ -13,6 +13,7 @@ from kuangquan_cli.atomic import atomic_write, check_target
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.merging.merge import MergeResult, list_inbox, merge_inbox
 from kuangquan_cli.merging.store import Store
+from kuangquan_cli.merging.stored_changes import previous_rights
 from kuangquan_cli.outputs.merged_workbook import merged_workbook
 from kuangquan_cli.reading.limits import Limits
 from kuangquan_cli.reference.own_files import merged_workbook_name
@@ -25,7 +26,8 @@ def merge_and_store(
     directory: str | Path, plan: Plan, year: int, week: int, *, out: Path | None, db: Path,
     limits: Limits | None = None,
 ) -> MergeResult:
-    """``kq merge``: merge the inbox, replace the week in the store, write the merged workbook.
+    """``kq merge``: merge the inbox, compare it right by right with the week stored before it,
+    replace the week in the store, write the merged workbook.
 
     The inbox is listed first, so that a command that merges nothing leaves no new store behind.
     Then the store is opened (its version checked, its pages by ``PRAGMA quick_check``: a tenth of
@@ -42,7 +44,8 @@ def merge_and_store(
     list_inbox(Path(directory), (out,))  # a folder with no ledger stops here, before a new store is made
     with Store(db, create=True) as store:
         store.check()
-        result = merge_inbox(directory, plan, year, week, outputs=(out,), limits=limits)
+        previous = previous_rights(store, year, week)
+        result = merge_inbox(directory, plan, year, week, outputs=(out,), limits=limits, previous=previous)
         result.outputs = {"workbook": visible(str(out)), "db": visible(str(db))}
         content = merged_workbook(result, plan)
         saved = False

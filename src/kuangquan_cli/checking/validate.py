@@ -72,6 +72,8 @@ class FileResult(FindingTally):
     records: list[Record] = field(default_factory=list)
     file_findings: list[Finding] = field(default_factory=list)
     readable: bool = True
+    title: str = ""
+    """The text above the header (title rows, 填报单位 line): which week the ledger says it is of."""
 
     @property
     def file(self) -> str:
@@ -278,7 +280,8 @@ def _validate_file(path: Path, plan: Plan, as_of: date, sheet: str | None, limit
         result.file_findings.append(make_finding("header.not_found", file=result.file, reason=reason))
         return result
     result.sheet, result.header_row, result.columns = layout.sheet.name, layout.header_row, layout.columns
-    result.city = city_named_in(layout.title_text()) or city_named_in(path.stem)
+    result.title = layout.title_text()
+    result.city = city_named_in(result.title) or city_named_in(path.stem)
     result.file_findings += _header_findings(result, layout)
     _FileChecker(result, layout, plan, as_of).run()
     return result

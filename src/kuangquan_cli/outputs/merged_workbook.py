@@ -1,10 +1,11 @@
 """Writing the merged workbook (汇总台账_2022-W38.xlsx) the office opens in Excel/WPS.
 
-Seven sheets: the merged ledger, the rows to check with their problems, the reconciliation by
-task and reason, progress per 盟市, the pending procedures per department, every finding, and
-who sent what. Every data row of every readable ledger is in one of the first two sheets with
-its source file and row. Ledger text goes through ``text.visible`` and is written as a
-string, so nothing a 盟市 typed becomes a formula.
+Eight sheets: the merged ledger, the rows to check with their problems, the reconciliation by
+task and reason, progress per 盟市, the pending procedures per department, every finding, who
+sent what, and what changed since the week stored before, right by right. Every data row of
+every readable ledger is in one of the first two sheets with its source file and row. Ledger
+text goes through ``text.visible`` and is written as a string, so nothing a 盟市 typed becomes
+a formula.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kuangquan_cli.atomic import atomic_write
 from kuangquan_cli.checking.catalogue import SEVERITY_TEXT
 from kuangquan_cli.checking.findings import Finding
+from kuangquan_cli.merging.changes import KIND_TEXT
 from kuangquan_cli.merging.merge import MergedRow, MergeResult
 from kuangquan_cli.merging.rows import rows_frame
 from kuangquan_cli.merging.summary_tables import (
@@ -203,8 +205,30 @@ def _submissions_table(result: MergeResult) -> Table:
     return Table("报送情况", headers, rows)
 
 
+CHANGES_HEADERS = ("盟市", "变动", "级别", "许可证号", "矿业权名称", "说明", "上周文件", "上周行", "本周文件", "本周行",
+                   "上周", "本周", "代码")
+
+
+def _changes_table(result: MergeResult) -> Table:
+    """台账变动: one line per change since the week stored before, with both places of the right."""
+    if result.changes.compared_with is None:
+        note = ["（数据库中没有更早的汇总，本周未作逐矿权比较）"] + [None] * (len(CHANGES_HEADERS) - 1)
+        return Table("台账变动", CHANGES_HEADERS, [note])
+    rows: list[list[Any]] = []
+    for change in result.changes.changes:
+        before, after = change.before, change.after
+        rows.append([
+            change.city, KIND_TEXT[change.kind], SEVERITY_TEXT["warning"] if change.is_warning else "进展",
+            change.licence_no, change.right.right_name, change.message,
+            before.file if before else None, before.row if before else None,
+            after.file if after else None, after.row if after else None,
+            change.describe(before), change.describe(after), change.kind,
+        ])
+    return Table("台账变动", CHANGES_HEADERS, rows)
+
+
 def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
-    """The seven sheets of the merged workbook, in order."""
+    """The eight sheets of the merged workbook, in order."""
     rows = result.rows
     records = [row.to_record() for row in rows]
     frame = rows_frame(records)
@@ -218,6 +242,7 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
         _frame_table("部门手续清单", department_table(frame, plan), department_headers()),
         _findings_table(result),
         _submissions_table(result),
+        _changes_table(result),
     ]
 
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from kuangquan_cli.cli.render.changes import MERGE_LISTED, render_changes
 from kuangquan_cli.cli.render.validation import render_reconciliation
 from kuangquan_cli.merging.merge import MergeResult, SourceFile
 from kuangquan_cli.merging.store import StoredWeek
@@ -65,6 +66,7 @@ def render_merge(console: Console, result: MergeResult, plan: Plan) -> None:
         console.print(Text(f"已忽略非台账文件：{visible('、'.join(result.ignored))}", style="dim"))
     _cross_file(console, result)
     render_reconciliation(console, result.reconciliation, plan)
+    render_changes(console, result.changes, result.label, listed=MERGE_LISTED)
     rows_flagged = result.rows_flagged
     console.print(
         f"共 {result.rows_in} 行：汇总 {result.rows_in - rows_flagged} 行，待核实 {rows_flagged} 行；"
