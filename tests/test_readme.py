@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from kuangquan_cli.checking.catalogue import CODES, Code
 from kuangquan_cli.cli.app import cli
-from support import city_rows, licence, write_city, write_inbox
+from support import city_rows, licence, planted_weeks, write_city, write_inbox
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -201,10 +201,16 @@ def test_docs_json_lists_exactly_the_keys_the_commands_emit(tmp_path: Path):
     validated = kq_json("validate", "--week", "38", str(paths["包头市"]), str(inbox / "损坏.xlsx"))
     merged = kq_json("merge", str(inbox), "--db", str(db), "--out", str(tmp_path / "汇总.xlsx"))
     history = kq_json("history", "--db", str(db))
+    weeks, changed_db = planted_weeks(tmp_path / "planted"), tmp_path / "changes.db"  # one change of each kind
+    for week in (37, 38):
+        compared = kq_json("merge", str(weeks.inboxes[week]), "--db", str(changed_db), "--out", str(tmp_path / "w.xlsx"))
+    changes = kq_json("changes", "--db", str(changed_db))
 
     assert merged["duplicate_licences"] and merged["duplicate_cities"] and merged["missing_cities"]
     assert {f["status"] for f in merged["files"]} == {"merged", "duplicate", "rejected"}
-    assert keys(validated) | keys(merged) | keys(history) == documented_keys()
+    assert {c["kind"] for c in changes["changes"]} == {kind for kind, _ in weeks.planted}
+    emitted = keys(validated) | keys(merged) | keys(history) | keys(compared) | keys(changes)
+    assert emitted == documented_keys()
 
 
 # ---- links and citations ----------------------------------------------------------------------
