@@ -201,10 +201,10 @@ def test_docs_json_lists_exactly_the_keys_the_commands_emit(tmp_path: Path):
     validated = kq_json("validate", "--week", "38", str(paths["包头市"]), str(inbox / "损坏.xlsx"))
     merged = kq_json("merge", str(inbox), "--db", str(db), "--out", str(tmp_path / "汇总.xlsx"))
     history = kq_json("history", "--db", str(db))
-    weeks, changed_db = planted_weeks(tmp_path / "planted"), tmp_path / "changes.db"  # one change of each kind
+    weeks, changed = planted_weeks(tmp_path / "planted"), str(tmp_path / "changes.db")  # one change of each kind
     for week in (37, 38):
-        compared = kq_json("merge", str(weeks.inboxes[week]), "--db", str(changed_db), "--out", str(tmp_path / "w.xlsx"))
-    changes = kq_json("changes", "--db", str(changed_db))
+        compared = kq_json("merge", str(weeks.inboxes[week]), "--db", changed, "--out", str(tmp_path / "w.xlsx"))
+    changes = kq_json("changes", "--db", changed)
 
     assert merged["duplicate_licences"] and merged["duplicate_cities"] and merged["missing_cities"]
     assert {f["status"] for f in merged["files"]} == {"merged", "duplicate", "rejected"}

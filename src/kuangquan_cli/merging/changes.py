@@ -27,6 +27,7 @@ Of rows listing the same licence number twice (an error of its own) the first is
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -145,7 +146,7 @@ class Change:
     before: Right | None
     after: Right | None
     field: str | None
-    ctx: dict[str, str] = field(compare=False)
+    ctx: dict[str, str] = dataclasses.field(compare=False)
     """What the message is made of (for the ``change.*`` finding too)."""
 
     @property

@@ -339,8 +339,8 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
     sent = submissions(current.files, flagged_by_file(current.rows))
     stale = _stale_files(current)
     stale_by_city: dict[str, list[StaleFile]] = defaultdict(list)
-    for item in stale:
-        stale_by_city[item.city or UNKNOWN_CITY].append(item)
+    for stale_file in stale:
+        stale_by_city[stale_file.city or UNKNOWN_CITY].append(stale_file)
     facts = _CityFacts(sent, overdue_by_city, region_rate, stale_by_city, _named_changes(comparison))
     cities = _cities(table, comparison, facts)
     tasks = _tasks(frame, table, plan, comparison)
