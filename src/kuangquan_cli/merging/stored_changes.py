@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kuangquan_cli.checking.validate import collector_paused
 from kuangquan_cli.merging.changes import LedgerChanges, Right, WeekRights, compare, sent_cities
 from kuangquan_cli.merging.store import Store
 from kuangquan_cli.reference.weeks import week_label
@@ -15,8 +16,9 @@ from kuangquan_cli.reference.weeks import week_label
 
 def stored_rights(store: Store, year: int, week: int) -> WeekRights:
     """A stored week's counted rights and the 盟市 it covers (refused when the week is not stored)."""
-    rows, cities = store.counted_rows(year, week)
-    rights = [Right.of(r.values, r.task, r.file, r.row, r.city) for r in rows if r.values.licence_no]
+    with collector_paused():  # a few objects per row and no cycles, as when the week was checked
+        rows, cities = store.counted_rows(year, week)
+        rights = [Right.of(r.values, r.task, r.file, r.row, r.city) for r in rows if r.values.licence_no]
     return WeekRights(week_label(year, week), rights, sent_cities(rights, cities))
 
 
