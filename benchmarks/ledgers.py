@@ -3,7 +3,8 @@
 The rows are the sample generator's 2022-W37 rights (``kuangquan_cli.samples.generation``), so they have
 the shape, spread and spellings of real ones. One ledger of N rows is one 盟市's workbook: every
 right is moved into ``CITY`` (a county of it, in turn) and the rows are repeated until there are
-N. A repeated row is a right of its own: new licence number, and its own name, holder, credit
+N. A region-wide ledger of N rows (the office's own list, titled ``REGION_TITLE``) keeps every
+right in its own 盟市. A repeated row is a right of its own: new licence number, and its own name, holder, credit
 code and phone, so columns that are unique in a real ledger stay unique here and memoising by
 value gains nothing it would not gain on real data. One row in ``FLAW_EVERY`` carries one of the
 mistakes 盟市 really make, so the findings path is measured too. The merge inbox is 12 workbooks,
@@ -28,6 +29,7 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 #: Bump when the generated content changes, so stale cached files are not measured.
 VERSION = 2
 CITY = "鄂尔多斯市"
+REGION_TITLE = ("全区停产矿山复工复产及探矿权转采矿权工作台账", "填报单位：自治区自然资源厅")
 WEEK = FIRST_WEEK
 FLAW_EVERY = 100
 _SERIAL_WIDTH = {18: 6, 23: 10}  # T + 17 digits ends in a 6-digit serial; the 22-digit shapes in 10
@@ -59,9 +61,10 @@ def credit_code(first8: str, serial: int) -> str:
     return first17 + credit_check_char(first17)
 
 
-def moved_to(row: Row, city: str, index: int) -> Row:
-    """The right as if it lay in ``city``: the row's county becomes one of that 盟市's, in turn."""
-    if row["city"] == city:
+def moved_to(row: Row, city: str | None, index: int) -> Row:
+    """The right as if it lay in ``city``: the row's county becomes one of that 盟市's, in turn.
+    ``city`` None: the right stays where it is."""
+    if city is None or row["city"] == city:
         return dict(row)
     counties = divisions().counties[city]
     return {**row, "city": city, "county": counties[index % len(counties)]}
@@ -102,8 +105,9 @@ FLAWS: tuple[Callable[[Row], None], ...] = (
 )
 
 
-def ledger_rows(rows: tuple[Row, ...], count: int, city: str, first_serial: int = 0) -> Iterator[Row]:
-    """``count`` rows of ``city``: ``rows`` repeated, renumbered 1…, each a distinct right."""
+def ledger_rows(rows: tuple[Row, ...], count: int, city: str | None, first_serial: int = 0) -> Iterator[Row]:
+    """``count`` rows of ``city`` (None: each of its own 盟市): ``rows`` repeated, renumbered 1…,
+    each a distinct right."""
     for index, row in enumerate(islice(cycle(rows), count)):
         serial = first_serial + index
         moved = moved_to(row, city, index)
@@ -116,14 +120,14 @@ def ledger_rows(rows: tuple[Row, ...], count: int, city: str, first_serial: int 
         yield moved
 
 
-def write_ledger(path: Path, city: str, rows: Iterator[Row]) -> Path:
-    """A 盟市's workbook as sent in: title, 填报单位 line, header in row 3, rows, 填表人 footer."""
+def write_ledger(path: Path, title: tuple[str, str], rows: Iterator[Row]) -> Path:
+    """A workbook as sent in: title, 填报单位 line, header in row 3, rows, 填表人 footer."""
     from openpyxl import Workbook
 
     names = [f.name for f in fields()]
     book = Workbook(write_only=True)
     sheet: Any = book.create_sheet("台账")
-    for line in title_lines(city, WEEK):
+    for line in title:
         sheet.append([line])
     sheet.append([f.header for f in fields()])
     for row in rows:
@@ -140,7 +144,15 @@ def ledger(count: int) -> Path:
     """The cached one-盟市 ledger of ``count`` rows (written on first use)."""
     path = cache_dir() / f"ledger-v{VERSION}-{count}.xlsx"
     if not path.exists():
-        write_ledger(path, CITY, ledger_rows(region_rows(), count, CITY))
+        write_ledger(path, title_lines(CITY, WEEK), ledger_rows(region_rows(), count, CITY))
+    return path
+
+
+def region_ledger(count: int) -> Path:
+    """The cached region-wide ledger of ``count`` rows, all 12 盟市 (written on first use)."""
+    path = cache_dir() / f"region-v{VERSION}-{count}.xlsx"
+    if not path.exists():
+        write_ledger(path, REGION_TITLE, ledger_rows(region_rows(), count, None))
     return path
 
 
@@ -152,5 +164,6 @@ def inbox(files: int = 12, rows_each: int = 250) -> Path:
         path = folder / f"{city}.xlsx"
         if not path.exists():
             own = tuple(r for r in region_rows() if r["city"] == city)
-            write_ledger(path, city, ledger_rows(own, rows_each, city, first_serial=number * rows_each))
+            rows = ledger_rows(own, rows_each, city, first_serial=number * rows_each)
+            write_ledger(path, title_lines(city, WEEK), rows)
     return folder

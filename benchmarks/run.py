@@ -32,9 +32,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks.ledgers import WEEK, inbox, ledger
+from benchmarks.ledgers import WEEK, inbox, ledger, region_ledger
 
 SIZES = (300, 3_000, 30_000, 300_000)
+#: The region-wide ledger measured (all 12 盟市 in one file, like the office's own list).
+REGION_ROWS = 30_000
 QUICK_SIZES = (300, 3_000)
 RESULTS = Path(__file__).resolve().parent / "results.md"
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_ledgers"
@@ -99,9 +101,9 @@ def repeats(rows: int) -> int:
     return 5 if rows <= 3_000 else 3 if rows <= 30_000 else 1
 
 
-def measure_size(rows: int, repeat: int | None = None) -> dict[str, Any]:
-    """``kq validate`` of an N-row ledger against the floor on the same file."""
-    path = str(ledger(rows))
+def measure_size(rows: int, repeat: int | None = None, path: Path | None = None) -> dict[str, Any]:
+    """``kq validate`` of an N-row ledger (default: the one-盟市 ledger) against the floor on the same file."""
+    path = str(path or ledger(rows))
     mine, floor = best_pair(kq("validate", "--week", str(WEEK), path), python("-c", FLOOR, path),
                             repeat or repeats(rows), ok=(0, 1))
     return {
@@ -298,7 +300,8 @@ def memory_table(merges: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def report(sizes: list[dict[str, Any]], checks: list[dict[str, Any]], host: dict[str, str],
-           phases: Sequence[dict[str, Any]] = (), merges: Sequence[dict[str, Any]] = ()) -> str:
+           phases: Sequence[dict[str, Any]] = (), merges: Sequence[dict[str, Any]] = (),
+           regions: Sequence[dict[str, Any]] = ()) -> str:
     """The figures as Markdown, with the machine they were measured on."""
     lines = ["# kq benchmarks", "",
              "Written by `make bench` (`python -m benchmarks.run`). Each figure is the best of a few fresh",
@@ -307,8 +310,11 @@ def report(sizes: list[dict[str, Any]], checks: list[dict[str, Any]], host: dict
              "Ratios are measured in one run: absolute times vary by ±40 % between runs.", "",
              "## Machine", ""]
     lines += [f"- {key}: {value}" for key, value in host.items()]
-    lines += ["", "## `kq validate` against the floor", "", *size_table(sizes), "",
-              "## Start-up, merge and report", "", *check_table(checks), ""]
+    lines += ["", "## `kq validate` against the floor", "", *size_table(sizes), ""]
+    if regions:
+        lines += ["A region-wide ledger (the rights of all 12 盟市 in one file, each row checked against its own",
+                  "盟市):", "", *size_table(regions), ""]
+    lines += ["## Start-up, merge and report", "", *check_table(checks), ""]
     if phases:
         lines += ["## Where the time goes (in one process, after imports)", "", *phase_table(phases), ""]
     if merges:
@@ -325,6 +331,10 @@ def main(argv: list[str] | None = None) -> int:
     for rows in QUICK_SIZES if args.quick else SIZES:
         sizes.append(measure_size(rows, 1 if args.quick else None))
         print(size_table(sizes)[-1], flush=True)
+    regions = []
+    if not args.quick:
+        regions.append(measure_size(REGION_ROWS, path=region_ledger(REGION_ROWS)))
+        print(size_table(regions)[-1], "(region-wide)", flush=True)
     checks = measure_startup(1 if args.quick else 5)
     phases, merges = [], []
     if not args.quick:
@@ -332,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         checks.append(measure_comparison())
         phases = [measure_phases(rows) for rows in (30_000, 300_000)]
         merges = [measure_merge_memory()]
-    text = report(sizes, checks, machine(), phases, merges)
+    text = report(sizes, checks, machine(), phases, merges, regions)
     print("\n".join(check_table(checks) + phase_table(phases) + memory_table(merges)))
     out = args.out or (None if args.quick else RESULTS)
     if out:

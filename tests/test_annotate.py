@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 
 from kuangquan_cli.checking.validate import FileResult, validate_file
-from kuangquan_cli.outputs.annotate import FILL, SUMMARY_SHEET, annotate, annotated_path
+from kuangquan_cli.outputs.annotate import FILL, annotate, annotated_path
+from kuangquan_cli.reference.own_files import ANNOTATION_SHEET
 from kuangquan_cli.reference.tables import fields
 from support import AS_OF, convert, credit_code, kq, needs_soffice, row, write_ledger
 
@@ -43,7 +44,7 @@ def flawed(tmp_path: Path, plan) -> FileResult:
 
 
 def summary_rows(book) -> list[dict]:
-    ws = book[SUMMARY_SHEET]
+    ws = book[ANNOTATION_SHEET]
     header = [c.value for c in ws[5]]
     return [
         {**dict(zip(header, (c.value for c in cells), strict=True)), "link": cells[1].hyperlink}
@@ -63,7 +64,7 @@ def test_every_cell_finding_is_filled_commented_and_linked(flawed):
     assert out == flawed.path.parent / "包头市台账.校验.xlsx"
     assert sha256(flawed.path) == before
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames[0] == SUMMARY_SHEET
+    assert book.sheetnames[0] == ANNOTATION_SHEET
     ledger, listed = book["台账"], summary_rows(book)
     by_cell = defaultdict(list)
     for finding in flawed.findings:
@@ -141,7 +142,7 @@ def test_csv_input_gives_an_xlsx_with_formula_looking_text_kept_as_text(tmp_path
     assert listed["link"].location == f"'{ledger.title}'!{bad.cell}"
     note = ledger.cell(2, len(fields()))
     assert note.value.startswith("=HYPERLINK") and note.data_type == "s"
-    assert "重建" in book[SUMMARY_SHEET]["A3"].value
+    assert "重建" in book[ANNOTATION_SHEET]["A3"].value
 
 
 def _csv_cell(value: object) -> str:
@@ -157,7 +158,7 @@ def test_an_xlsx_openpyxl_cannot_open_is_rebuilt_from_what_kq_read(flawed, monke
     out = annotate(flawed)
     monkeypatch.undo()
     book = openpyxl.load_workbook(out)
-    assert book["台账"]["J5"].comment is not None and "重建" in book[SUMMARY_SHEET]["A3"].value
+    assert book["台账"]["J5"].comment is not None and "重建" in book[ANNOTATION_SHEET]["A3"].value
 
 
 def test_output_stays_in_the_output_folder():
@@ -199,6 +200,6 @@ def test_libreoffice_opens_the_annotated_copy_and_keeps_notes_and_links(flawed, 
     out = annotate(flawed)
     assert convert(out, "pdf", tmp_path / "pdf").stat().st_size > 0
     book = openpyxl.load_workbook(convert(out, "xlsx", tmp_path / "resaved"))
-    assert book.sheetnames[0] == SUMMARY_SHEET
+    assert book.sheetnames[0] == ANNOTATION_SHEET
     assert "最后一位应为 8" in book["台账"]["J5"].comment.text
     assert summary_rows(book)[0]["link"].location.endswith("!AB3")

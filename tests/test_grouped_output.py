@@ -12,8 +12,8 @@ import pytest
 from rich.console import Console
 
 from kuangquan_cli.cli.render.validation import render_fields
-from kuangquan_cli.outputs.annotate import SUMMARY_SHEET
 from kuangquan_cli.reading.addresses import column_letter
+from kuangquan_cli.reference.own_files import ANNOTATION_SHEET
 from kuangquan_cli.reference.tables import field_by_name, fields
 from kuangquan_cli.text import display_width
 from support import credit_code, invoke, kq, licence, row, write_inbox, write_ledger
@@ -68,7 +68,7 @@ def test_json_and_the_annotated_copy_keep_every_finding(flooded, tmp_path):
     findings = data["files"][0]["findings"]
     assert len(findings) == 403 and sum(f["code"] == "credit_code.check" for f in findings) == 400
     invoke("validate", str(flooded), "--annotate", "--out", str(tmp_path))
-    listed = openpyxl.load_workbook(tmp_path / f"{flooded.stem}.校验.xlsx", read_only=True)[SUMMARY_SHEET]
+    listed = openpyxl.load_workbook(tmp_path / f"{flooded.stem}.校验.xlsx", read_only=True)[ANNOTATION_SHEET]
     assert sum(1 for line in listed.iter_rows(values_only=True) if line and line[-2] == "credit_code.check") == 400
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+from typing import Any
 
 #: The causes of a failed write a user can act on, in their words (the system's own are English).
 _OS_REASONS = {
@@ -28,7 +29,7 @@ class UnreadableFile(KqError):
     def __init__(self, code: str, message: str, **ctx: str) -> None:
         super().__init__(message)
         self.code = code
-        self.ctx = ctx
+        self.ctx: dict[str, Any] = dict(ctx)  # the finding's message context
 
 
 def os_error_reason(exc: OSError) -> str:

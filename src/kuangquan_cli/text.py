@@ -99,3 +99,23 @@ def to_text(raw: Any) -> str:
     if isinstance(raw, date):
         return raw.isoformat()
     return clean(str(raw))
+
+
+def is_blank(value: str) -> bool:
+    """True when the text cleans to nothing (whitespace and zero-width characters only).
+
+    Free text is kept as written, so this is the only cleaning it needs; without NFKC, which
+    costs far more than the test. A printable string is blank only if it is all spaces: the
+    characters ``clean`` drops or turns into spaces are none of them printable.
+    """
+    stripped = value.strip()
+    return not stripped or (not stripped.isprintable() and not clean(stripped))
+
+
+def as_written(raw: Any) -> str | None:
+    """The cell's text as the 盟市 wrote it, None when blank: a string exactly as typed
+    (full-width punctuation, inner spaces and line breaks kept), any other cell as ``to_text``
+    renders it (a number without ``.0``, a date in ISO form)."""
+    if type(raw) is str:
+        return None if is_blank(raw) else raw
+    return to_text(raw) or None

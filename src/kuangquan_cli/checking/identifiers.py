@@ -10,6 +10,7 @@ import re
 
 from kuangquan_cli.checking.findings import Problem, problem
 from kuangquan_cli.reference.vocabulary import EXPLORATION, MINING
+from kuangquan_cli.text import clean
 
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_VALUE = {c: i for i, c in enumerate(CREDIT_ALPHABET)}
@@ -141,10 +142,14 @@ def _phone_reason(number: str) -> str:
 
 
 def check_phone(text: str) -> list[Problem]:
-    """One or more numbers separated by 、/,; each a mobile or a landline with area code."""
+    """One or more numbers separated by 、/,; each a mobile or a landline with area code.
+
+    ``text`` is the cell as written: nearly always one plain number, which needs no cleaning;
+    anything else is cleaned (full-width digits, stray spaces) before it is split and read.
+    """
     if _MOBILE.fullmatch(text) or _LANDLINE.fullmatch(text):  # one number, nothing to split
         return []
-    for number in filter(None, (p.strip() for p in _PHONE_SPLIT.split(text))):
+    for number in filter(None, (p.strip() for p in _PHONE_SPLIT.split(clean(text)))):
         if not (_MOBILE.fullmatch(number) or _LANDLINE.fullmatch(number)):
             return [problem("phone.shape", "phone", reason=_phone_reason(number))]
     return []

@@ -1,6 +1,7 @@
 """Parsing a ledger's cells into typed values, one column at a time.
 
-Each parser turns a raw cell into a clean value or reports a ``Problem`` at that field. Checks
+Each parser turns a raw cell into a value or reports a ``Problem`` at that field: the fields kq
+classifies (enums, dates, identifiers) into their canonical form, free text as written. Checks
 that need several fields (licence letter vs right type, reasons per task …) are in ``rules.py``.
 A column is parsed as a whole: each distinct raw value once (enum, county and date cells repeat
 endlessly, and a parser's outcome depends on nothing else), then the outcomes are spread back
@@ -10,7 +11,7 @@ over the rows. That keeps the per-cell work of a 300,000-row ledger to a diction
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -19,7 +20,7 @@ from kuangquan_cli.checking.findings import Problem, problem
 from kuangquan_cli.checking.normalize import lost_precision, parse_date, split_list
 from kuangquan_cli.reference.tables import Field, divisions, enumerations, fields
 from kuangquan_cli.reference.vocabulary import TASK_LABELS
-from kuangquan_cli.text import to_text
+from kuangquan_cli.text import as_written, to_text
 
 _DEV_ZONE_MARKERS = ("开发区", "管理区", "园区", "工业区", "示范区", "高新区")
 _TASK_NUMBER = {label: n for n, label in enumerate(TASK_LABELS, start=1)}
@@ -64,7 +65,9 @@ def _enum_value(f: Field, written: str) -> str:
 
 
 def _parse_text(f: Field, raw: Any, city: str | None) -> str | None:
-    return to_text(raw) or None
+    """Free text (names, measures, progress, phone …) is kept exactly as written; the rules
+    that measure or match it clean it first (normalising is for checking, never for rewriting)."""
+    return as_written(raw)
 
 
 def _parse_code(f: Field, raw: Any, city: str | None) -> str | None:
@@ -210,7 +213,7 @@ class ParsedRows:
     problems: dict[int, list[Problem]]
 
 
-def parse_columns(cells: dict[str, Sequence[Any]], count: int, file_city: str | None) -> ParsedRows:
+def parse_columns(cells: Mapping[str, Sequence[Any]], count: int, file_city: str | None) -> ParsedRows:
     """Parse ``count`` rows given as field → raw cells; ``file_city`` settles ambiguous short names.
 
     The 盟市 column is parsed before the 旗县 column, whose names are read within each row's 盟市.

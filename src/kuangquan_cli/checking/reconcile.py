@@ -1,4 +1,8 @@
-"""Reconciliation of ledger rows against the plan's baseline figures (docs/reconciliation.md#计数规则)."""
+"""Reconciliation of ledger rows against the plan's baseline figures (docs/reconciliation.md#计数规则).
+
+The rows of any set of ledgers are counted per task and per reason, for the region (beside the
+plan's figures) and per 盟市 (the plan has no figures by 盟市: their counts only).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,18 @@ from typing import NamedTuple
 
 from kuangquan_cli.checking.findings import Finding, make_finding
 from kuangquan_cli.reference.plan import Plan
+from kuangquan_cli.reference.tables import divisions
 
 
 class Counted(NamedTuple):
     """What reconciliation needs of one right: a tuple, so that the rights of a ledger are
-    tallied by a ``Counter`` in C and each combination is looked at once."""
+    tallied by a ``Counter`` in C and each combination is looked at once. ``city``: the 盟市 the
+    right counts under (None where it cannot be told)."""
 
     task: int | None
     reason: str | None
     cannot_resume: bool
+    city: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,33 +48,81 @@ class ReconRow:
         return f"{name}「{self.reason}」" if self.reason else f"{name}合计"
 
 
-def reconcile(rights: Iterable[Counted], plan: Plan) -> list[ReconRow]:
-    """Per task and per reason: the plan's figure beside the ledger's count.
+class CityCount(NamedTuple):
+    """One 盟市's count of one line of the reconciliation (a task total, a reason, the 166)."""
 
-    Blank reasons of tasks whose reason is optional count as that task's only reason; the
-    mines that cannot resume are counted apart, against the plan's 166.
+    city: str | None
+    task: int | None
+    reason: str | None
+    ledger: int
+
+    def to_dict(self) -> dict[str, object]:
+        return self._asdict()
+
+
+class _Tally:
+    """Rights per task, per (task, reason) and of the mines that cannot resume.
+
+    Blank reasons of tasks whose reason is optional count as that task's only reason; the mines
+    that cannot resume are counted apart, against the plan's 166.
     """
-    per_task: Counter[int] = Counter()
-    per_reason: Counter[tuple[int, str | None]] = Counter()
-    cannot_resume = 0
-    for right, count in Counter(rights).items():
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.per_task: Counter[int] = Counter()
+        self.per_reason: Counter[tuple[int, str | None]] = Counter()
+        self.cannot_resume = 0
+
+    def add(self, right: Counted, count: int) -> None:
         if right.cannot_resume:
-            cannot_resume += count
-            continue
+            self.cannot_resume += count
+            return
         if right.task is None:
-            continue
-        task = plan.task(right.task)
+            return
+        task = self.plan.task(right.task)
         reason = right.reason
         if reason is None and task.reason_optional and len(task.reasons) == 1:
             reason = next(iter(task.reasons))
-        per_task[right.task] += count
-        per_reason[right.task, reason] += count
-    rows: list[ReconRow] = []
+        self.per_task[right.task] += count
+        self.per_reason[right.task, reason] += count
+
+    def count(self, task: int | None, reason: str | None) -> int:
+        if task is None:
+            return self.cannot_resume
+        return self.per_task[task] if reason is None else self.per_reason[task, reason]
+
+
+def _lines(plan: Plan) -> list[tuple[int | None, str | None, int]]:
+    """(task, reason, plan figure) of every line, in order: each task's total then its reasons,
+    last the mines that cannot resume (task None)."""
+    lines: list[tuple[int | None, str | None, int]] = []
     for task in plan.tasks:
-        rows.append(ReconRow(task.number, None, task.rights, per_task[task.number]))
-        rows += [ReconRow(task.number, r, n, per_reason[task.number, r]) for r, n in task.reasons.items()]
-    rows.append(ReconRow(None, plan.cannot_resume_reason, plan.cannot_resume, cannot_resume))
-    return rows
+        lines.append((task.number, None, task.rights))
+        lines += [(task.number, reason, figure) for reason, figure in task.reasons.items()]
+    lines.append((None, plan.cannot_resume_reason, plan.cannot_resume))
+    return lines
+
+
+def reconcile(rights: Iterable[Counted], plan: Plan) -> list[ReconRow]:
+    """Per task and per reason: the plan's figure beside the ledger's count."""
+    tally = _Tally(plan)
+    for right, count in Counter(rights).items():
+        tally.add(right, count)
+    return [ReconRow(task, reason, figure, tally.count(task, reason)) for task, reason, figure in _lines(plan)]
+
+
+def count_by_city(rights: Iterable[Counted], plan: Plan) -> list[CityCount]:
+    """The lines of ``reconcile`` counted for each 盟市 the rights count under, in the region's
+    order; rights of no known 盟市 last (city None), where there are any."""
+    tallies: dict[str | None, _Tally] = {}
+    for right, count in Counter(rights).items():
+        if right.city not in tallies:
+            tallies[right.city] = _Tally(plan)
+        tallies[right.city].add(right, count)
+    cities = [c for c in (*divisions().cities, None) if c in tallies]
+    lines = _lines(plan)
+    return [CityCount(city, task, reason, tallies[city].count(task, reason))
+            for city in cities for task, reason, _ in lines]
 
 
 def reconciliation_findings(rows: list[ReconRow], plan: Plan) -> list[Finding]:

@@ -26,6 +26,7 @@ from kuangquan_cli.reference.vocabulary import (
     OWN_REASONS,
     YES,
 )
+from kuangquan_cli.text import clean
 
 if TYPE_CHECKING:
     from kuangquan_cli.checking.model import LedgerRow
@@ -130,14 +131,19 @@ def _own_reasons(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
                           allowed="、".join(allowed) or "（本任务无）")
 
 
+def measured_length(measures: str) -> int:
+    """How long the measures are, counted on the cleaned text (runs of spaces count once)."""
+    return len(clean(measures))
+
+
 def _measures(row: RowValues, ctx: RuleContext) -> Iterator[Problem]:
     task = effective_task(row, ctx.plan)
     if task is None or not task.needs_measures or is_cannot_resume(row):
         return
     if row.measures is None:
         yield problem("value.required", "measures", label="推进措施", why=f"（任务{task.label}须写明一矿一策）")
-    elif len(row.measures) < MIN_MEASURES_LENGTH:
-        yield problem("measures.too_short", "measures", length=len(row.measures))
+    elif (length := measured_length(row.measures)) < MIN_MEASURES_LENGTH:
+        yield problem("measures.too_short", "measures", length=length)
 
 
 def _dates(row: RowValues, ctx: RuleContext) -> list[Problem]:
@@ -158,7 +164,7 @@ def _dates(row: RowValues, ctx: RuleContext) -> list[Problem]:
 
 
 #: Rules whose outcome depends only on a row's right, task, reason, procedures and status (and
-#: whether its measures are long enough): ``_PLAN_KEY`` reads exactly what they read.
+#: whether its measures are long enough): ``RowChecker._plan_key`` reads exactly what they read.
 _PLAN_RULES: tuple[Callable[[RowValues, RuleContext], Iterator[Problem]], ...] = (
     _task, _reason, _procedures, _own_reasons, _measures,
 )
@@ -167,9 +173,6 @@ _PLAN_FIELDS = attrgetter(
 )
 
 
-def _plan_key(row: RowValues) -> tuple[Any, ...]:
-    measures = None if row.measures is None else min(len(row.measures), MIN_MEASURES_LENGTH)
-    return (*_PLAN_FIELDS(row), measures)
 
 
 @dataclass
@@ -184,6 +187,18 @@ class RowChecker:
 
     ctx: RuleContext
     _by_plan_key: dict[tuple[Any, ...], tuple[list[Problem], PlanTask | None]] = field(default_factory=dict)
+    _measures_length: dict[str, int] = field(default_factory=dict)
+
+    def _plan_key(self, row: RowValues) -> tuple[Any, ...]:
+        """What ``_PLAN_RULES`` read of a row. The measures count only as long enough or not:
+        their cleaned length is worked out once per distinct text (copied rows repeat it)."""
+        measures = row.measures
+        if measures is not None:
+            length = self._measures_length.get(measures)
+            if length is None:
+                length = self._measures_length[measures] = min(measured_length(measures), MIN_MEASURES_LENGTH)
+            return (*_PLAN_FIELDS(row), length)
+        return (*_PLAN_FIELDS(row), None)
 
     def check(self, row: RowValues) -> tuple[list[Problem], PlanTask | None]:
         """The row's problems, and the task it counts under (None where it cannot be told)."""
@@ -195,7 +210,7 @@ class RowChecker:
             found += check_credit_code(row.credit_code)
         if row.phone:
             found += check_phone(row.phone)
-        key = _plan_key(row)
+        key = self._plan_key(row)
         outcome = self._by_plan_key.get(key)
         if outcome is None:
             plan_found = [p for rule in _PLAN_RULES for p in rule(row, ctx)]

@@ -14,16 +14,24 @@ from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.checking.findings import Finding, FindingTally, Problem, make_finding, problem
 from kuangquan_cli.checking.parse import RowValues, filled, parse_columns
-from kuangquan_cli.checking.reconcile import Counted, ReconRow, reconcile, reconciliation_findings
+from kuangquan_cli.checking.reconcile import (
+    CityCount,
+    Counted,
+    ReconRow,
+    count_by_city,
+    reconcile,
+    reconciliation_findings,
+)
 from kuangquan_cli.checking.rules import RowChecker, RuleContext, is_cannot_resume
 from kuangquan_cli.errors import UnreadableFile
 from kuangquan_cli.reading.addresses import column_letter
 from kuangquan_cli.reading.layout import Layout, find_layout
 from kuangquan_cli.reading.limits import Limits
 from kuangquan_cli.reading.workbook import read_sheets
+from kuangquan_cli.reference.own_files import MERGED_PREFIX
 from kuangquan_cli.reference.plan import Plan
-from kuangquan_cli.reference.tables import city_named_in, divisions, field_by_name, fields
-from kuangquan_cli.text import has_invisible, to_text, visible
+from kuangquan_cli.reference.tables import city_named_in, divisions, field_by_name, fields, region_named_in
+from kuangquan_cli.text import as_written, has_invisible, to_text, visible
 
 if TYPE_CHECKING:
     from kuangquan_cli.checking.model import LedgerRow
@@ -58,8 +66,9 @@ class Record:
     def has_errors(self) -> bool:
         return any(f.is_error for f in self.findings)
 
-    def counted(self) -> Counted:
-        return Counted(self.task, self.values.reason, self.cannot_resume)
+    def counted(self, city: str | None = None) -> Counted:
+        """What reconciliation counts of the row; ``city``: the 盟市 it counts under."""
+        return Counted(self.task, self.values.reason, self.cannot_resume, city)
 
 
 @dataclass
@@ -67,6 +76,7 @@ class FileResult(FindingTally):
     path: Path
     sheet: str | None = None
     city: str | None = None
+    region_wide: bool = False
     header_row: int | None = None
     columns: dict[str, int] = field(default_factory=dict)
     records: list[Record] = field(default_factory=list)
@@ -84,11 +94,24 @@ class FileResult(FindingTally):
     def findings(self) -> list[Finding]:
         return self.file_findings + [f for r in self.records for f in r.findings]
 
+    def city_of(self, record: Record) -> str | None:
+        """The 盟市 a row counts under: its file's, or in a region-wide ledger its own."""
+        return self.city or record.values.city
+
+    def counted(self) -> Iterator[Counted]:
+        """What reconciliation counts of each row, with the 盟市 it counts under."""
+        return (record.counted(self.city_of(record)) for record in self.records)
+
+    def cities(self) -> set[str]:
+        """The 盟市 whose rights the file holds: its own, or those its rows name."""
+        return {city for record in self.records if (city := self.city_of(record))}
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "sheet": self.sheet,
             "city": self.city,
+            "region_wide": self.region_wide,
             "header_row": self.header_row,
             "rows": len(self.records),
             "errors": self.errors,
@@ -102,6 +125,7 @@ class ValidationReport(FindingTally):
     files: list[FileResult]
     reconciliation: list[ReconRow]
     region_findings: list[Finding]
+    by_city: list[CityCount] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
@@ -117,6 +141,7 @@ class ValidationReport(FindingTally):
                 "warnings": self.warnings,
             },
             "reconciliation": [r.to_dict() for r in self.reconciliation],
+            "reconciliation_by_city": [c.to_dict() for c in self.by_city],
             "findings": [f.to_dict() for f in self.region_findings],
         }
 
@@ -140,15 +165,16 @@ class _FileChecker:
             row=row,
             column=column_letter(col) if col is not None else None,
             field=found.field,
-            value=to_text(raw) or None if found.field else None,
+            value=as_written(raw) if found.field else None,
             **found.ctx,
         )
 
     def run(self) -> None:
         numbers, columns = self.layout.data_columns()
         cells = {name: columns[col] if columns else () for name, col in self.layout.columns.items()}
-        file_city = self.result.city or _majority_city(cells.get("city", []))
-        self.result.city = file_city
+        if self.result.city is None and not self.result.region_wide:
+            self.result.city, self.result.region_wide = _scope_of_rows(cells.get("city", ()))
+        file_city = self.result.city
         parsed = parse_columns(cells, len(numbers), file_city)
         hidden = _control_characters(cells)
         checker = RowChecker(RuleContext(self.plan, self.as_of, file_city))
@@ -205,13 +231,29 @@ def _control_characters(cells: Mapping[str, Sequence[Any]]) -> dict[int, list[Pr
     return found
 
 
-def _majority_city(cells: list[Any]) -> str | None:
-    """The 盟市 most rows name; each distinct spelling is looked up once."""
-    counts: Counter[str] = Counter()
-    for cell, rows in Counter(cells).items():
+def _named_scope(title: str, path: Path) -> tuple[str | None, bool]:
+    """(the file's 盟市, whether it is region-wide) as its title rows and name tell them.
+
+    A 盟市 named in the title, else in the file name, makes the file that 盟市's ledger; else 全区 /
+    自治区 in either, or the name of kq's own merged workbook, makes it region-wide. (None, False)
+    where they tell nothing: the rows decide (``_scope_of_rows``).
+    """
+    city = city_named_in(title) or city_named_in(path.stem)
+    if city is not None:
+        return city, False
+    return None, region_named_in(title) or region_named_in(path.stem) or path.name.startswith(MERGED_PREFIX)
+
+
+def _scope_of_rows(cells: Sequence[Any]) -> tuple[str | None, bool]:
+    """A file that does not name its 盟市 is the ledger of the one 盟市 its rows name, or
+    region-wide where they name several (each distinct spelling is looked up once)."""
+    named: set[str] = set()
+    for cell in dict.fromkeys(cells):
         if len(candidates := divisions().city_candidates(to_text(cell))) == 1:
-            counts[candidates[0]] += rows
-    return counts.most_common(1)[0][0] if counts else None
+            named.add(candidates[0])
+    if len(named) > 1:
+        return None, True
+    return (named.pop() if named else None), False
 
 
 def _header_findings(result: FileResult, layout: Layout) -> list[Finding]:
@@ -231,7 +273,7 @@ def _header_findings(result: FileResult, layout: Layout) -> list[Finding]:
         )
     for col, text in layout.unknown:
         found.append(make_finding("header.unknown_column", file=result.file, sheet=sheet, row=row,
-                                  column=column_letter(col), value=to_text(text), header=to_text(text)))
+                                  column=column_letter(col), value=as_written(text), header=as_written(text)))
     return found
 
 
@@ -281,14 +323,20 @@ def _validate_file(path: Path, plan: Plan, as_of: date, sheet: str | None, limit
         return result
     result.sheet, result.header_row, result.columns = layout.sheet.name, layout.header_row, layout.columns
     result.title = layout.title_text()
-    result.city = city_named_in(result.title) or city_named_in(path.stem)
+    result.city, result.region_wide = _named_scope(result.title, path)
     result.file_findings += _header_findings(result, layout)
     _FileChecker(result, layout, plan, as_of).run()
     return result
 
 
 def covers_region(results: Iterable[FileResult]) -> bool:
-    return {r.city for r in results if r.city} >= set(divisions().cities)
+    """A region-wide ledger covers the region; 盟市 ledgers do when every 盟市 is among them."""
+    named: set[str] = set()
+    for result in results:
+        if result.region_wide:
+            return True
+        named |= result.cities()
+    return named >= set(divisions().cities)
 
 
 def validate_files(
@@ -296,6 +344,8 @@ def validate_files(
 ) -> ValidationReport:
     with collector_paused():
         results = [validate_file(p, plan, as_of, sheet, limits) for p in paths]
-        rows = reconcile((rec.counted() for r in results for rec in r.records), plan)
+        rights = [right for r in results for right in r.counted()]
+        rows = reconcile(rights, plan)
+        by_city = count_by_city(rights, plan)
     region = reconciliation_findings(rows, plan) if covers_region(results) else []
-    return ValidationReport(results, rows, region)
+    return ValidationReport(results, rows, region, by_city)

@@ -21,7 +21,7 @@ from kuangquan_cli.atomic import is_temporary
 from kuangquan_cli.checking.findings import Finding, FindingTally, make_finding
 from kuangquan_cli.checking.reconcile import ReconRow, reconcile, reconciliation_findings
 from kuangquan_cli.checking.staleness import stale_finding
-from kuangquan_cli.checking.validate import FileResult, Record, covers_region, validate_file
+from kuangquan_cli.checking.validate import FileResult, Record, validate_file
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.merging.changes import Change, LedgerChanges, Right, WeekRights, compare, sent_cities
 from kuangquan_cli.merging.rows import row_record
@@ -88,6 +88,7 @@ class SourceFile:
         entry: dict[str, Any] = {
             "file": self.file,
             "city": self.result.city,
+            "region_wide": self.result.region_wide,
             "rows": len(self.result.records),
             "errors": self.result.errors,
             "warnings": self.result.warnings,
@@ -122,7 +123,8 @@ class MergedRow:
     def to_record(self) -> dict[str, Any]:
         return row_record(
             self.record.values, self.record.task, source_file=self.source.file,
-            source_row=self.record.row, source_city=self.source.result.city, flagged=self.flagged, counted=self.counted,
+            source_row=self.record.row, source_city=self.source.result.city_of(self.record), flagged=self.flagged,
+            counted=self.counted,
         )
 
 
@@ -214,7 +216,7 @@ class MergeResult(FindingTally):
     def week_rights(self) -> WeekRights:
         """This week's counted rights (rows with a licence number) and the 盟市 they cover."""
         counted = [s for s in self.sources if s.status == MERGED]
-        rights = [Right.of(r.values, r.task, s.file, r.row, s.result.city)
+        rights = [Right.of(r.values, r.task, s.file, r.row, s.result.city_of(r))
                   for s in counted for r in s.result.records if r.values.licence_no]
         return WeekRights(self.label, rights, sent_cities(rights, (s.result.city for s in counted)))
 
@@ -357,10 +359,10 @@ def merge_inbox(
     counted = [s for s in sources if s.status == MERGED]
     duplicate_licences = _cross_file_licences(counted)
     recon = reconcile((r.counted() for s in counted for r in s.result.records), plan)
-    present = {s.result.city for s in counted}
+    present = {city for s in counted for city in s.result.cities()}
     missing = [c for c in divisions().cities if c not in present]
     region = [make_finding("merge.missing_city", file=None, city=c) for c in missing]
-    if covers_region(s.result for s in counted):
+    if not missing:
         region += reconciliation_findings(recon, plan)
     result = MergeResult(year, week, directory, sources, ignored, missing, duplicate_cities, duplicate_licences,
                          recon, region)

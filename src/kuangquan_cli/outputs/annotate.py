@@ -25,11 +25,10 @@ from kuangquan_cli.errors import KqError
 from kuangquan_cli.outputs.cells import write_value
 from kuangquan_cli.outputs.styles import HEADER_FILL
 from kuangquan_cli.reading.workbook import read_sheets, sniff_kind
-from kuangquan_cli.reference.own_files import annotated_name
+from kuangquan_cli.reference.own_files import ANNOTATION_SHEET, annotated_name
 from kuangquan_cli.reference.tables import field_by_name
 from kuangquan_cli.text import display_width, visible
 
-SUMMARY_SHEET = "校验结果"
 FILL = {"error": "FFC7CE", "warning": "FFEB9C"}  # Excel's own 差 / 适中 cell styles
 COLUMNS = (
     ("序号", 6), ("单元格", 10), ("字段", 16), ("填写内容", 24), ("问题", 50), ("建议", 36), ("代码", 24), ("级别", 6)
@@ -188,9 +187,9 @@ def cell_link(sheet: str, coordinate: str) -> str:
 def _write_summary(book: Any, result: FileResult, placed: dict[int, Any], rebuilt: bool) -> None:
     from openpyxl.styles import Alignment, Font
 
-    if SUMMARY_SHEET in book.sheetnames:  # annotating an annotated copy: replace the old list
-        book.remove(book[SUMMARY_SHEET])
-    ws = book.create_sheet(SUMMARY_SHEET, 0)
+    if ANNOTATION_SHEET in book.sheetnames:  # annotating an annotated copy: replace the old list
+        book.remove(book[ANNOTATION_SHEET])
+    ws = book.create_sheet(ANNOTATION_SHEET, 0)
     for other in book.worksheets:
         other.sheet_view.tabSelected = False
     ws.sheet_view.tabSelected = True

@@ -33,6 +33,7 @@ from kuangquan_cli.merging.summary_tables import (
 )
 from kuangquan_cli.outputs.cells import looks_like_formula
 from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL
+from kuangquan_cli.reference.own_files import DERIVED_TASK_HEADER, PROBLEMS_HEADER, SOURCE_HEADERS
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import field_by_name, fields
 from kuangquan_cli.text import display_width, visible
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
     from xlsxwriter.worksheet import Worksheet
 
-SOURCE_HEADERS = ("来源文件", "来源行")
-PROBLEMS_HEADER = "问题"
 _PERCENT_FORMAT = "0.0%"
 _MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 6, 60, 300
 #: Text is written with ``write_string`` only; should a generic ``write`` ever be used, these still
@@ -161,17 +160,26 @@ def _problems(findings: list[Finding]) -> str:
 def _ledger_line(
     row: MergedRow, record: dict[str, Any], names: list[str], plan: Plan, with_problems: bool
 ) -> list[Any]:
+    """The merged ledger shows the task each row counts under; 待核实 shows the task as the 盟市
+    submitted it, and beside it the one kq derived where the two differ."""
     findings = row.findings
-    problems = [_problems(findings)] if with_problems else []
-    return [row.source.file, row.record.row, *problems, *_ledger_values(names, record, findings, plan)]
+    if not with_problems:
+        return [row.source.file, row.record.row, *_ledger_values(names, record, findings, plan)]
+    submitted, derived = row.record.values.task, record["task"]
+    values = _ledger_values(names, {**record, "task": submitted}, findings, plan)
+    values.insert(names.index("task") + 1, _cell_value("task", derived, plan) if derived != submitted else None)
+    return [row.source.file, row.record.row, _problems(findings), *values]
 
 
 def _ledger_table(
     title: str, rows: list[tuple[MergedRow, dict[str, Any]]], plan: Plan, with_problems: bool
 ) -> Table:
     """A sheet of merged rows, each given with its ``to_record`` dict (made once for the frame too)."""
-    headers = [*SOURCE_HEADERS, *([PROBLEMS_HEADER] if with_problems else []), *(f.header for f in fields())]
     names = [f.name for f in fields()]
+    headers = [f.header for f in fields()]
+    if with_problems:
+        headers.insert(names.index("task") + 1, DERIVED_TASK_HEADER)
+    headers = [*SOURCE_HEADERS, *([PROBLEMS_HEADER] if with_problems else []), *headers]
     return Table(title, headers, [_ledger_line(row, record, names, plan, with_problems) for row, record in rows])
 
 

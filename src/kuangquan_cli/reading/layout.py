@@ -9,15 +9,19 @@ from operator import eq
 from typing import Any
 
 from kuangquan_cli.reading.workbook import Sheet
+from kuangquan_cli.reference.own_files import ANNOTATION_SHEET, OWN_COLUMNS
 from kuangquan_cli.reference.tables import header_lookup
-from kuangquan_cli.text import header_keys, to_text
+from kuangquan_cli.text import header_keys, key, to_text
 
 HEADER_SCAN_ROWS = 30
 MIN_HEADER_FIELDS = 4
 _TOTAL_ROW = re.compile(r"^(合计|小计|总计|累计|共计)")
 _FOOTER = re.compile(
-    r"^(填表人|填报人|审核人|制表人?|负责人|联系人|联系电话|填表日期|填报日期|报送日期|备注[:：]|说明|注[:：]|注\d)")
+    r"^(填表人|填报人|审核人|制表人?|负责人|联系人|联系电话|填表日期|填报日期|报送日期|备注[:：]|说明|注[:：]|注\d)"
+)
 _FOOTER_MAX_CELLS = 4
+#: The columns kq's merged workbook adds (来源文件, 来源行 …): known, so never an unknown column.
+_OWN_COLUMN_KEYS = frozenset(map(key, OWN_COLUMNS))
 
 
 def _field_of(cell: Any) -> str | None:
@@ -144,7 +148,7 @@ def _layout_at(sheet: Sheet, index: int) -> Layout:
     for col, cell in enumerate(sheet.rows[index]):
         name = _field_of(cell)
         if name is None:
-            if isinstance(cell, str) and cell.strip():
+            if isinstance(cell, str) and cell.strip() and key(cell) not in _OWN_COLUMN_KEYS:
                 layout.unknown.append((col, cell))
             continue
         if name in columns:
@@ -158,12 +162,12 @@ def find_layout(sheets: list[Sheet], sheet_name: str | None = None) -> Layout | 
     """The sheet and row whose header matches the most ledger fields.
 
     Ties go to a visible sheet over a hidden one (a hidden sheet is often last week's copy),
-    then to the first.
+    then to the first. The findings sheet of kq's annotated copy is never the ledger (unless named).
     """
     best: Layout | None = None
     best_rank = (0, False)
     for sheet in sheets:
-        if sheet_name is not None and sheet.name != sheet_name:
+        if sheet.name != sheet_name and (sheet_name is not None or sheet.name == ANNOTATION_SHEET):
             continue
         for index in range(min(HEADER_SCAN_ROWS, len(sheet.rows))):
             score = len({f for f in map(_field_of, sheet.rows[index]) if f})

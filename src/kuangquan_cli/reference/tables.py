@@ -229,6 +229,15 @@ def city_named_in(text: str) -> str | None:
     return None
 
 
+#: Words that make a title or file name the whole region's (the office's list, last year's 汇总).
+REGION_WORDS = ("全区", "自治区")
+
+
+def region_named_in(text: str) -> bool:
+    """A title line or file name that speaks of the whole region rather than one 盟市."""
+    return any(word in text for word in REGION_WORDS)
+
+
 @dataclass(frozen=True)
 class Procedure:
     name: str

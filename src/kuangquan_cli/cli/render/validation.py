@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import groupby
+from operator import attrgetter
 
 from rich import box
 from rich.console import Console
@@ -22,7 +23,7 @@ from rich.text import Text
 from kuangquan_cli.checking.catalogue import CATALOGUE, SEVERITY_TEXT
 from kuangquan_cli.checking.findings import Finding
 from kuangquan_cli.checking.grouping import FindingGroup, group_findings
-from kuangquan_cli.checking.reconcile import ReconRow
+from kuangquan_cli.checking.reconcile import CityCount, ReconRow
 from kuangquan_cli.checking.validate import FileResult, ValidationReport, covers_region
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import field_by_name, fields
@@ -35,11 +36,13 @@ CELLS_SHOWN = 8
 #: A group's different messages shown one by one; beyond this, its title and the first one.
 MESSAGES_SHOWN = 5
 GROUPED_NOTE = "同一列的同一问题较多时合并显示；加 --all 逐条列出，或加 --annotate 生成标注副本"
+REGION_WIDE_TEXT = "全区台账"
 
 
 def _file_line(result: FileResult) -> Text:
     mark, style = ("✘", "red") if result.errors else (("!", "yellow") if result.warnings else ("✔", "green"))
-    where = [p for p in (result.city, f"工作表「{visible(result.sheet)}」" if result.sheet else None,
+    scope = REGION_WIDE_TEXT if result.region_wide else result.city
+    where = [p for p in (scope, f"工作表「{visible(result.sheet)}」" if result.sheet else None,
                          f"表头第 {result.header_row} 行" if result.header_row else None) if p]
     text = Text(f"{mark} ", style=style)
     text.append(result.file, style="bold")
@@ -165,6 +168,19 @@ def render_counts(console: Console, report: ValidationReport, plan: Plan) -> Non
         console.print(f"另有 {unknown} 行未能确定任务（矿业权类型、矿种类别或勘查程度未填或有误）")
 
 
+def render_city_counts(console: Console, counts: list[CityCount], plan: Plan) -> None:
+    """The rights of each 盟市 per task (the task totals of the reconciliation, 盟市 by 盟市)."""
+    table = Table(title="各盟市矿业权数（按任务）", title_justify="left", box=box.SIMPLE_HEAD,
+                  collapse_padding=True, pad_edge=False)
+    table.add_column("盟市", no_wrap=True)
+    for header in (*(task.label for task in plan.tasks), CANNOT_RESUME, "合计"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for city, lines in groupby(counts, key=attrgetter("city")):
+        totals = [c.ledger for c in lines if c.reason is None or c.task is None]
+        table.add_row(city or "盟市不明", *map(str, totals), str(sum(totals)))
+    console.print(table)
+
+
 def render_report(console: Console, report: ValidationReport, plan: Plan, every: bool = False) -> None:
     """Each file and its findings (``every``: none grouped), then the region's reconciliation
     when the files cover the region, else the files' own counts."""
@@ -176,6 +192,8 @@ def render_report(console: Console, report: ValidationReport, plan: Plan, every:
         render_reconciliation(console, report.reconciliation, plan)
     elif any(r.records for r in report.files):
         render_counts(console, report, plan)
+    if len({c.city for c in report.by_city}) > 1:
+        render_city_counts(console, report.by_city, plan)
     rows = sum(len(r.records) for r in report.files)
     console.print(f"共 {len(report.files)} 个文件，{rows} 行：错误 {report.errors}，警告 {report.warnings}")
 
