@@ -259,6 +259,13 @@ def test_a_city_missing_this_week_loses_nothing_and_one_missing_last_week_adds_n
         ("vanished", "C1"), ("new", "C2")]
 
 
+def test_a_right_of_the_baseline_is_not_new():
+    """Absent last week but in the stored baseline (listed again after a week missing): not new."""
+    returned, added = right("C2", credit_code="91150200MA0000002X"), right("C3", credit_code="91150200MA0000003X")
+    found = compare(week("W37", right("C1")), week("W38", right("C1"), returned, added), known={"C1", "C2"})
+    assert [(c.kind, c.licence_no) for c in found.changes] == [("new", "C3")]
+
+
 def test_a_licence_listed_twice_is_compared_once():
     assert kinds([right("C1"), right("C1", row=9, status="已完成")], [right("C1"), right("C1", row=9)]) == []
 

@@ -26,8 +26,9 @@ def merge_and_store(
     directory: str | Path, plan: Plan, year: int, week: int, *, out: Path | None, db: Path,
     limits: Limits | None = None,
 ) -> MergeResult:
-    """``kq merge``: merge the inbox, compare it right by right with the week stored before it,
-    replace the week in the store, write the merged workbook.
+    """``kq merge``: merge the inbox (set against the latest stored baseline, if any, and compared
+    right by right with the week stored before it), replace the week in the store with the bytes
+    of every file it read, write the merged workbook.
 
     The inbox is listed first, so that a command that merges nothing leaves no new store behind.
     Then the store is opened (its version checked, its pages by ``PRAGMA quick_check``: a tenth of
@@ -44,8 +45,8 @@ def merge_and_store(
     list_inbox(Path(directory), (out,))  # a folder with no ledger stops here, before a new store is made
     with Store(db, create=True) as store:
         store.check()
-        previous = previous_rights(store, year, week)
-        result = merge_inbox(directory, plan, year, week, outputs=(out,), limits=limits, previous=previous)
+        result = merge_inbox(directory, plan, year, week, outputs=(out,), limits=limits,
+                             baseline=store.latest_baseline(), previous=previous_rights(store, year, week))
         result.outputs = {"workbook": visible(str(out)), "db": visible(str(db))}
         content = merged_workbook(result, plan)
         saved = False

@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from kuangquan_cli.cli.commands.baseline import baseline
 from kuangquan_cli.cli.commands.changes import changes
 from kuangquan_cli.cli.commands.history import history
 from kuangquan_cli.cli.commands.merge import merge
@@ -41,6 +42,7 @@ cli.add_command(samples)
 cli.add_command(template)
 cli.add_command(merge)
 cli.add_command(history)
+cli.add_command(baseline)
 cli.add_command(report)
 cli.add_command(changes)
 

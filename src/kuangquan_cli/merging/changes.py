@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from kuangquan_cli.checking.baseline import Baseline
 from kuangquan_cli.checking.catalogue import CATALOGUE
 from kuangquan_cli.checking.rules import is_cannot_resume
 from kuangquan_cli.checking.validate import collector_paused
@@ -360,20 +361,22 @@ class WeekRights:
     sent: set[str | None]
 
 
-def compare(previous: WeekRights, current: WeekRights) -> LedgerChanges:
+def compare(previous: WeekRights, current: WeekRights, known: Collection[str] = frozenset()) -> LedgerChanges:
     """The changes from last week's rights to this week's.
 
     A right of a 盟市 not covered this week has not vanished, one of a 盟市 not covered last
-    week is not new: there is nothing to compare it with.
+    week is not new: there is nothing to compare it with. Nor is a right of the baseline new
+    (``known``: its licence numbers), only one that was in neither.
     """
     with collector_paused():  # a pair per right, no cycles: the collector would walk them all in vain
-        return _compare(previous, current)
+        return _compare(previous, current, known)
 
 
-def _compare(previous: WeekRights, current: WeekRights) -> LedgerChanges:
+def _compare(previous: WeekRights, current: WeekRights, known: Collection[str]) -> LedgerChanges:
     before, after = _by_licence(previous.rights), _by_licence(current.rights)
     vanished = [b for licence, b in before.items() if licence not in after and b.city in current.sent]
-    new = [a for licence, a in after.items() if licence not in before and a.city in previous.sent]
+    new = [a for licence, a in after.items()
+           if licence not in before and a.city in previous.sent and licence not in known]
     renumbered = _renumbered(vanished, new)
     paired = {r.licence_no for pair in renumbered for r in pair}
     changes = [Change("vanished", b, None, None, _place("before_", b)) for b in vanished if b.licence_no not in paired]
@@ -389,6 +392,11 @@ def _compare(previous: WeekRights, current: WeekRights) -> LedgerChanges:
     kinds = {kind: i for i, kind in enumerate(KINDS)}
     changes.sort(key=lambda c: (order.get(c.city, len(order)), kinds[c.kind], c.licence_no))
     return LedgerChanges(previous.label, changes, pairs)
+
+
+def baseline_licences(baseline: Baseline | None) -> frozenset[str]:
+    """The licence numbers of the stored baseline (none stored: none): its rights are not new."""
+    return frozenset(r.licence_no for r in baseline.rights) if baseline else frozenset()
 
 
 # ---- where the rights come from ---------------------------------------------------------------

@@ -12,18 +12,28 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from kuangquan_cli.atomic import is_temporary
+from kuangquan_cli.checking.baseline import Baseline, BaselineCheck, check_against_baseline
 from kuangquan_cli.checking.findings import Finding, FindingTally, make_finding
 from kuangquan_cli.checking.reconcile import ReconRow, reconcile, reconciliation_findings
 from kuangquan_cli.checking.staleness import stale_finding
 from kuangquan_cli.checking.validate import FileResult, Record, validate_file
 from kuangquan_cli.errors import KqError
-from kuangquan_cli.merging.changes import Change, LedgerChanges, Right, WeekRights, compare, sent_cities
+from kuangquan_cli.merging.changes import (
+    Change,
+    LedgerChanges,
+    Right,
+    WeekRights,
+    baseline_licences,
+    compare,
+    sent_cities,
+)
 from kuangquan_cli.merging.rows import row_record
 from kuangquan_cli.merging.submissions import DUPLICATE, MERGED, REJECTED, Submission, sender, submissions
 from kuangquan_cli.reading.addresses import column_letter
@@ -59,6 +69,8 @@ class SourceFile:
     size: int
     sha256: str
     status: str = MERGED
+    content: bytes | None = field(default=None, repr=False)
+    """The file's bytes as read, kept for the store (None where they could not be read)."""
 
     @property
     def file(self) -> str:
@@ -149,6 +161,9 @@ class MergeResult(FindingTally):
     duplicate_licences: list[LicenceDuplicate]
     reconciliation: list[ReconRow]
     region_findings: list[Finding]
+    baseline: BaselineCheck | None = None
+    """The counted rows set against the stored baseline, when one is stored (its findings are
+    among ``region_findings``)."""
     changes: LedgerChanges = field(default_factory=lambda: LedgerChanges(None))
     """This week against the week stored before it, right by right (no comparison: none stored)."""
     change_findings: list[Finding] = field(default_factory=list)
@@ -210,6 +225,7 @@ class MergeResult(FindingTally):
             "duplicate_cities": [{"city": c, "files": files} for c, files in self.duplicate_cities.items()],
             "duplicate_licences": [d.to_dict() for d in self.duplicate_licences],
             "reconciliation": [r.to_dict() for r in self.reconciliation],
+            "baseline": self.baseline.to_dict() if self.baseline else None,
             "outputs": dict(self.outputs),
         }
 
@@ -220,9 +236,10 @@ class MergeResult(FindingTally):
                   for s in counted for r in s.result.records if r.values.licence_no]
         return WeekRights(self.label, rights, sent_cities(rights, (s.result.city for s in counted)))
 
-    def compare_with(self, previous: WeekRights) -> None:
-        """Compare this week with ``previous``, right by right; its warnings become findings."""
-        self.changes = compare(previous, self.week_rights())
+    def compare_with(self, previous: WeekRights, known: Collection[str] = frozenset()) -> None:
+        """Compare this week with ``previous``, right by right (``known``: the licence numbers of
+        the baseline, which are not new); the changes that are warnings become findings."""
+        self.changes = compare(previous, self.week_rights(), known)
         sources = {s.file: s for s in self.sources}
         self.change_findings = [_change_finding(c, sources.get(c.file or "")) for c in self.changes.warnings]
 
@@ -264,11 +281,13 @@ def list_inbox(directory: Path, outputs: tuple[Path, ...] = ()) -> tuple[list[Pa
 
 
 def _source(path: Path, plan: Plan, as_of: date, limits: Limits | None) -> SourceFile:
+    data: bytes | None
     try:
         data = path.read_bytes()
     except OSError:  # validate_file reports why the file cannot be read
-        data = b""
-    source = SourceFile(validate_file(path, plan, as_of, limits=limits), len(data), hashlib.sha256(data).hexdigest())
+        data = None
+    size, digest = len(data or b""), hashlib.sha256(data or b"").hexdigest()
+    source = SourceFile(validate_file(path, plan, as_of, limits=limits), size, digest, content=data)
     if not source.readable:
         source.status = REJECTED
     return source
@@ -342,12 +361,14 @@ def _mark_stale(sources: list[SourceFile], year: int, week: int) -> None:
 
 def merge_inbox(
     directory: str | Path, plan: Plan, year: int, week: int, outputs: tuple[Path, ...] = (),
-    limits: Limits | None = None, previous: WeekRights | None = None,
+    limits: Limits | None = None, baseline: Baseline | None = None, previous: WeekRights | None = None,
 ) -> MergeResult:
     """Read, check and merge every ledger in ``directory`` for ISO week ``week`` of ``year``.
 
     Done dates are checked against the Sunday of that week. ``outputs`` are files to leave out
     of the inbox (a merged workbook written into the same folder); ``limits`` bound each file.
+    With a ``baseline`` the counted rows are set against it, each 盟市 that sent against its own
+    part (docs/reconciliation.md#底数清单).
     ``previous``: the rights of the week stored before, to compare with right by right.
     """
     directory = Path(directory)
@@ -364,9 +385,15 @@ def merge_inbox(
     region = [make_finding("merge.missing_city", file=None, city=c) for c in missing]
     if not missing:
         region += reconciliation_findings(recon, plan)
+    check = None
+    if baseline is not None:
+        cities = divisions().cities
+        check = check_against_baseline(baseline, [s.result for s in counted], plan,
+                                       checked=[c for c in cities if c not in missing], listed=cities)
+        region += check.findings
     result = MergeResult(year, week, directory, sources, ignored, missing, duplicate_cities, duplicate_licences,
-                         recon, region)
+                         recon, region, check)
     if previous is not None:
-        result.compare_with(previous)
+        result.compare_with(previous, baseline_licences(baseline))
     return result
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kuangquan_cli.checking.validate import collector_paused
-from kuangquan_cli.merging.changes import LedgerChanges, Right, WeekRights, compare, sent_cities
+from kuangquan_cli.merging.changes import LedgerChanges, Right, WeekRights, baseline_licences, compare, sent_cities
 from kuangquan_cli.merging.store import Store
 from kuangquan_cli.reference.weeks import week_label
 
@@ -32,12 +32,13 @@ def previous_rights(store: Store, year: int, week: int) -> WeekRights | None:
 def stored_changes(store: Store, year: int, week: int) -> LedgerChanges:
     """A stored week compared with the week stored before it (none stored: no changes).
 
-    Computed again from the two stored weeks, as they are now: a week merged again since is
-    compared as it was stored last."""
+    Computed again from the two stored weeks and the latest baseline, as they are now: a week
+    merged again since is compared as it was stored last."""
     with store.reading():
         now = stored_rights(store, year, week)
         then = previous_rights(store, year, week)
-    return compare(then, now) if then else LedgerChanges(None)
+        known = baseline_licences(store.latest_baseline())
+    return compare(then, now, known) if then else LedgerChanges(None)
 
 
 def week_changes(db: Path, plan_year: int, year: int | None, week: int | None) -> tuple[str, LedgerChanges]:

@@ -2,10 +2,10 @@
 
 Eight sheets: the merged ledger, the rows to check with their problems, the reconciliation by
 task and reason, progress per 盟市, the pending procedures per department, every finding, who
-sent what, and what changed since the week stored before, right by right. Every data row of
-every readable ledger is in one of the first two sheets with its source file and row. Ledger
-text goes through ``text.visible`` and is written as a string, so nothing a 盟市 typed becomes
-a formula.
+sent what, and what changed since the week stored before, right by right; once a baseline is
+stored, a ninth after the reconciliation: the check against it. Every data row of every readable
+ledger is in one of the first two sheets with its source file and row. Ledger text goes through
+``text.visible`` and is written as a string, so nothing a 盟市 typed becomes a formula.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.atomic import atomic_write
+from kuangquan_cli.checking.baseline import DIFFERS, MISSING, OUTSIDE, BaselineCheck, BaselineRight
 from kuangquan_cli.checking.catalogue import SEVERITY_TEXT
 from kuangquan_cli.checking.findings import Finding
 from kuangquan_cli.merging.changes import KIND_TEXT
@@ -36,6 +37,7 @@ from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL
 from kuangquan_cli.reference.own_files import DERIVED_TASK_HEADER, PROBLEMS_HEADER, SOURCE_HEADERS
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import field_by_name, fields
+from kuangquan_cli.reference.vocabulary import CANNOT_RESUME
 from kuangquan_cli.text import display_width, visible
 
 if TYPE_CHECKING:
@@ -65,6 +67,15 @@ class Table:
     percent: frozenset[str] = frozenset()
 
 
+@dataclass
+class StackedSheet:
+    """A sheet of several tables one below the other, each under its caption; the last one
+    (the longest) gets the auto-filter."""
+
+    title: str
+    blocks: list[tuple[str, Table]]
+
+
 def _display_width(value: Any) -> int:
     if isinstance(value, date):
         return 10
@@ -88,6 +99,7 @@ class Formats:
     date: Format
     percent: Format
     quoted: Format
+    caption: Format
 
     @classmethod
     def of(cls, book: Workbook) -> Formats:
@@ -97,6 +109,7 @@ class Formats:
             date=book.add_format({"num_format": DATE_FORMAT}),
             percent=book.add_format({"num_format": _PERCENT_FORMAT}),
             quoted=book.add_format({"quote_prefix": True}),
+            caption=book.add_format({"bold": True}),
         )
 
 
@@ -114,6 +127,30 @@ def _write_sheet(book: Workbook, formats: Formats, table: Table) -> None:
         for col, value in enumerate(values):
             if value is not None:
                 _write_cell(ws, formats, row, col, value, col in percent)
+
+
+def _write_stacked(book: Workbook, formats: Formats, sheet: StackedSheet) -> None:
+    """The tables of ``sheet`` one below the other, a blank row between them; widths fit them all."""
+    ws = book.add_worksheet(sheet.title)
+    widths: dict[int, float] = {}
+    for _, table in sheet.blocks:
+        for index, width in enumerate(_widths(table)):
+            widths[index] = max(widths.get(index, 0), width)
+    for index, width in widths.items():
+        ws.set_column(index, index, width)
+    row = 0
+    for number, (caption, table) in enumerate(sheet.blocks):
+        ws.write_string(row, 0, caption, formats.caption)
+        header_row = row + 1
+        for col, header in enumerate(table.headers):
+            ws.write_string(header_row, col, header, formats.header)
+        for offset, values in enumerate(table.rows, start=1):
+            for col, value in enumerate(values):
+                if value is not None:
+                    _write_cell(ws, formats, header_row + offset, col, value, False)
+        if number == len(sheet.blocks) - 1:
+            ws.autofilter(header_row, 0, header_row + len(table.rows), len(table.headers) - 1)
+        row = header_row + len(table.rows) + 2
 
 
 def _write_cell(ws: Worksheet, formats: Formats, row: int, col: int, value: Any, is_percent: bool) -> None:
@@ -235,8 +272,61 @@ def _changes_table(result: MergeResult) -> Table:
     return Table("台账变动", CHANGES_HEADERS, rows)
 
 
-def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
-    """The eight sheets of the merged workbook, in order."""
+#: How the 底数核对 sheet names each kind of difference.
+DIFFERENCE_TEXT = {MISSING: "台账中没有", OUTSIDE: "不在底数中", DIFFERS: "与底数不一致"}
+DIFFERENCE_HEADERS = ("盟市", "许可证号", "矿业权名称", "差异", "字段", "底数", "本周", "文件", "行", "说明")
+
+
+def _task_text(task: int | None, plan: Plan) -> str:
+    return plan.task(task).label if task is not None else "未确定"
+
+
+def _right_text(right: BaselineRight | None, plan: Plan) -> str | None:
+    """A right's 盟市, task and reason in one cell: ``包头市，（四），缺少手续``."""
+    if right is None:
+        return None
+    return "，".join([right.city or "盟市不明", _task_text(right.task, plan), right.reason or "原因未填"])
+
+
+def _field_text(name: str, right: BaselineRight, plan: Plan) -> str | None:
+    value = getattr(right, name)
+    return _task_text(value, plan) if name == "task" else value
+
+
+def baseline_sheet(check: BaselineCheck, plan: Plan) -> StackedSheet:
+    """底数核对: per 盟市 × task the baseline's count beside this week's (a 盟市 not sent has none),
+    then one row per right that is missing, outside the baseline or differs from it."""
+    info = check.info
+    note = f"；说明：{info.note}" if info.note else ""
+    tally = check.tally()
+    caption = (f"底数第 {info.version} 版（{info.created_at.replace('T', ' ')} 存入，取自 {info.source}，"
+               f"{info.rights} 个矿业权{note}）")
+    counts = Table("", ["盟市", "任务", "底数", "本周", "差额", "说明"], [
+        [c.city, _task_text(c.task, plan) if c.task is not None else CANNOT_RESUME, c.baseline, c.ledger, c.diff,
+         "未报送，未核对" if c.ledger is None else None]
+        for c in check.counts
+    ])
+    headers = field_by_name()
+    rows: list[list[Any]] = []
+    for d in check.differences:
+        f = d.finding
+        if d.kind == DIFFERS and d.baseline and d.ledger and f.field:
+            before, after = _field_text(f.field, d.baseline, plan), _field_text(f.field, d.ledger, plan)
+        else:
+            before, after = _right_text(d.baseline, plan), _right_text(d.ledger, plan)
+        field = headers[f.field].header if d.kind == DIFFERS and f.field else None
+        rows.append([d.city, d.licence_no, d.right_name, DIFFERENCE_TEXT[d.kind], field, before, after, f.file,
+                     f.row, f.message])
+    differences = Table("", DIFFERENCE_HEADERS, rows)
+    return StackedSheet("底数核对", [
+        (f"{caption}：各盟市分任务的矿业权数", counts),
+        (f"逐矿权的差异：台账中没有 {tally[MISSING]} 个，不在底数中 {tally[OUTSIDE]} 个，"
+         f"与底数不一致 {tally[DIFFERS]} 处", differences),
+    ])
+
+
+def merged_tables(result: MergeResult, plan: Plan) -> list[Table | StackedSheet]:
+    """The sheets of the merged workbook, in order (底数核对 only when a baseline is stored)."""
     rows = result.rows
     records = [row.to_record() for row in rows]
     frame = rows_frame(records)
@@ -246,6 +336,7 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
         _ledger_table("汇总台账", merged, plan, with_problems=False),
         _ledger_table("待核实", flagged, plan, with_problems=True),
         _frame_table("分类统计", category_table(frame, plan), CATEGORY_HEADERS),
+        *([baseline_sheet(result.baseline, plan)] if result.baseline else []),
         _frame_table("盟市统计", city_table(frame, plan), city_headers(), frozenset({"rate"})),
         _frame_table("部门手续清单", department_table(frame, plan), department_headers()),
         _findings_table(result),
@@ -266,8 +357,11 @@ def merged_workbook(result: MergeResult, plan: Plan) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, _WORKBOOK_OPTIONS)
     formats = Formats.of(book)
-    for table in merged_tables(result, plan):
-        _write_sheet(book, formats, table)
+    for sheet in merged_tables(result, plan):
+        if isinstance(sheet, StackedSheet):
+            _write_stacked(book, formats, sheet)
+        else:
+            _write_sheet(book, formats, sheet)
     book.close()
     return buffer.getvalue()
 

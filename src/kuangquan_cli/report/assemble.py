@@ -10,12 +10,12 @@ procedure is 办结, rates are compared like for like).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from kuangquan_cli.merging.changes import KIND_TEXT
+from kuangquan_cli.merging.changes import KIND_TEXT, baseline_licences
 from kuangquan_cli.merging.store import Snapshot, Store
 from kuangquan_cli.merging.submissions import Submission, flagged_by_file, submissions
 from kuangquan_cli.merging.summary_tables import (
@@ -40,6 +40,7 @@ from kuangquan_cli.reference.weeks import week_range
 from kuangquan_cli.report.comparison import WeekOverWeek, city_of
 from kuangquan_cli.report.formats import pct, period_text
 from kuangquan_cli.report.model import (
+    BaselineNote,
     ChangeItem,
     CityChanges,
     CityLine,
@@ -312,6 +313,22 @@ def _trend(store: Store, plan: Plan, loaded: dict[tuple[int, int], Snapshot], ye
     return [_trend_point(loaded.get(k) or store.load_snapshot(*k), plan) for k in keys]
 
 
+def baseline_note(summary: dict[str, Any]) -> BaselineNote | None:
+    """The check against the baseline the merge stored with the week (None: no baseline was stored
+    then, or the week was merged before kq checked against one)."""
+    check = summary.get("baseline")
+    if not check:
+        return None
+    by_city = Counter(d["city"] for d in check["differences"] if d["city"])
+    order = divisions().cities
+    not_checked = [city for city in order if city not in check["cities"]]
+    return BaselineNote(
+        check["version"], date.fromisoformat(check["created_at"][:10]), check["source"], check["rights"],
+        check["missing"], check["outside"], check["differs"],
+        {city: by_city[city] for city in order if by_city[city]}, not_checked,
+    )
+
+
 # ---- the whole report --------------------------------------------------------------------------
 
 
@@ -321,15 +338,18 @@ def build_report(store: Store, plan: Plan, year: int, week: int) -> ReportData:
     previous_key = store.previous_week(year, week)
     previous = store.load_snapshot(*previous_key) if previous_key else None
     loaded = {(year, week): current} | ({previous_key: previous} if previous_key and previous else {})
-    return assemble(current, previous, plan, _trend(store, plan, loaded, year, week))
+    known = baseline_licences(store.latest_baseline())
+    return assemble(current, previous, plan, _trend(store, plan, loaded, year, week), known)
 
 
-def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: Iterable[TrendPoint]) -> ReportData:
-    """Everything the report shows, from this week's snapshot and the one before (if any)."""
+def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: Iterable[TrendPoint],
+             known: Collection[str] = frozenset()) -> ReportData:
+    """Everything the report shows, from this week's snapshot and the one before (if any);
+    ``known``: the licence numbers of the stored baseline (its rights are not new)."""
     monday, sunday = week_range(current.year, current.week)
     frame = current.rows
     table = city_table(frame, plan)
-    comparison = WeekOverWeek.of(current, previous) if previous is not None else None
+    comparison = WeekOverWeek.of(current, previous, known) if previous is not None else None
     overdue = overdue_items(frame, sunday, plan)
     overdue_by_city: dict[str, int] = defaultdict(int)
     for item in overdue:
@@ -363,4 +383,5 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
         overdue=overdue[:OVERDUE_LISTED], overdue_total=len(overdue), submissions=sent,
         stats=_stats(table, plan, cities), task_labels=[t.label for t in plan.tasks], trend=list(trend),
         ledger_changes=ledger_changes, changes_more=changes_more, stale_files=stale,
+        baseline=baseline_note(current.summary),
     )

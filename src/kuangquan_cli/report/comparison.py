@@ -15,7 +15,7 @@ The changes themselves are ``merging.changes``'s, right by right (licence number
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 
 from kuangquan_cli.merging.changes import LedgerChanges, Right, WeekRights, compare, rights_of_frame, sent_cities
@@ -55,8 +55,9 @@ class WeekOverWeek:
     changes: LedgerChanges
 
     @classmethod
-    def of(cls, current: Snapshot, previous: Snapshot) -> WeekOverWeek:
-        return cls(compare(week_rights(previous), week_rights(current)))
+    def of(cls, current: Snapshot, previous: Snapshot, known: Collection[str] = frozenset()) -> WeekOverWeek:
+        """``known``: the licence numbers of the baseline (its rights are not new)."""
+        return cls(compare(week_rights(previous), week_rights(current), known))
 
     def _count(self, kinds: Iterable[str], key: Callable[[Right], Hashable]) -> Counter[Hashable]:
         return Counter(key(c.right) for c in self.changes.of_kind(*kinds))

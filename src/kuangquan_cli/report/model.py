@@ -158,6 +158,26 @@ class TrendPoint:
     rate: float | None
 
 
+@dataclass(frozen=True)
+class BaselineNote:
+    """The week's check against the stored baseline, as the merge stored it: which version, the
+    differences of each kind in all and per 盟市 (those with any), the 盟市 not checked."""
+
+    version: int
+    created_at: date
+    source: str
+    rights: int
+    missing: int
+    outside: int
+    differs: int
+    by_city: dict[str, int]
+    not_checked: list[str]
+
+    @property
+    def total(self) -> int:
+        return self.missing + self.outside + self.differs
+
+
 @dataclass
 class ReportData:
     title: str
@@ -184,6 +204,7 @@ class ReportData:
     changes_more: int = 0
     """Rights beyond those listed in ``ledger_changes`` (see the merged workbook's 台账变动)."""
     stale_files: list[StaleFile] = field(default_factory=list)
+    baseline: BaselineNote | None = None
 
     @property
     def label(self) -> str:
