@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kuangquan_cli.jobs import merge_and_store
-from kuangquan_cli.merging.store import SCHEMA_VERSION, Store
+from kuangquan_cli.merging.store import SCHEMA_VERSION, Store, _tables_up_to
 from kuangquan_cli.merging.stored_inputs import safe_name
 from support import city_rows, invoke, run_kq, write_city, write_inbox
 
@@ -95,8 +95,8 @@ def test_a_store_from_before_is_upgraded_and_its_weeks_say_they_kept_no_files(tm
     write_inbox(tmp_path / "2022-W37", per_city=1, cities=["包头市"])
     merge_and_store(tmp_path / "2022-W37", plan, 2022, 37, out=tmp_path / "w37.xlsx", db=db)
     with sqlite3.connect(db) as conn:  # made the store kq wrote before baselines and stored inputs
-        for table in ("baseline_right", "baseline", "file_content"):
-            conn.execute(f"DROP TABLE {table}")
+        for table in sorted(_tables_up_to(SCHEMA_VERSION) - _tables_up_to(1), reverse=True):
+            conn.execute(f"DROP TABLE {table}")  # baseline_right before baseline
         conn.execute("DROP INDEX source_file_sha256")
         conn.execute("PRAGMA user_version = 1")
 

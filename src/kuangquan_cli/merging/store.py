@@ -103,7 +103,7 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX finding_snapshot ON finding(snapshot_id);
     CREATE INDEX reconciliation_snapshot ON reconciliation(snapshot_id);
     """,
-    # baseline and stored inputs: the verified baseline, every version kept (docs/reconciliation.md#底数清单);
+    # Step 2 — baseline and stored inputs: the verified baseline, every version kept (docs/reconciliation.md#底数清单);
     # the bytes of every file a week was merged from, once per content (source_file.sha256 → file_content)
     """
     CREATE TABLE baseline (
@@ -132,6 +132,35 @@ _MIGRATIONS: tuple[str, ...] = (
         content BLOB NOT NULL
     );
     CREATE INDEX source_file_sha256 ON source_file(sha256);
+    """,
+    # Step 3 — the submission portal (``kq serve``; its queries are in portal/records.py): the
+    # access tokens, by their SHA-256 only, and every file a 盟市 uploaded (ledgers and stamped
+    # scans), numbered per 盟市 and week.
+    """
+    CREATE TABLE portal_token (
+        holder TEXT PRIMARY KEY,           -- 'office' or a 盟市
+        token_hash TEXT NOT NULL UNIQUE,   -- SHA-256 of the token, hex (the token itself is never stored)
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE upload (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,                -- 'ledger' or 'scan'
+        city TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        week INTEGER NOT NULL,
+        version INTEGER NOT NULL,          -- 1, 2 … per kind, 盟市 and week
+        received_at TEXT NOT NULL,
+        stored TEXT NOT NULL,              -- the version's file, relative to the inbox
+        client_name TEXT,                  -- the name the browser gave (shown, never used as a path)
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        rows INTEGER,
+        errors INTEGER,
+        warnings INTEGER,
+        result TEXT,                       -- a ledger's validate JSON (docs/json.md#kq-validate)
+        UNIQUE (kind, city, year, week, version)
+    );
+    CREATE INDEX upload_week ON upload(year, week);
     """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -359,6 +388,21 @@ class Store:
             return
         with _Transaction(self._conn, "BEGIN"):
             yield
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction on the store for a layer above that keeps tables of its own in it
+        (the portal): committed whole or rolled back, SQLite errors in words."""
+        try:
+            with self._transaction():
+                yield self._conn
+        except sqlite3.Error as exc:
+            raise self.error(exc) from exc
+
+    @_in_words
+    def fetch(self, select: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one query, for such a layer's own tables (inside ``reading`` for several)."""
+        return self._conn.execute(select, parameters).fetchall()
 
     @_in_words
     def check(self) -> None:

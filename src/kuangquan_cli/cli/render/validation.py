@@ -23,7 +23,7 @@ from rich.text import Text
 from kuangquan_cli.checking.baseline import BaselineCheck
 from kuangquan_cli.checking.catalogue import CATALOGUE, SEVERITY_TEXT
 from kuangquan_cli.checking.findings import Finding
-from kuangquan_cli.checking.grouping import FindingGroup, group_findings
+from kuangquan_cli.checking.grouping import FindingGroup, group_findings, share
 from kuangquan_cli.checking.reconcile import CityCount, ReconRow
 from kuangquan_cli.checking.validate import FileResult, ValidationReport, covers_region
 from kuangquan_cli.reference.plan import Plan
@@ -76,14 +76,6 @@ def _by_row(findings: list[Finding]) -> list[Text]:
     return lines
 
 
-def _share(rows: int, total: int) -> str:
-    """A share of the rows, rounded, but never 100% unless it is all of them nor 0% unless none."""
-    if rows >= total:
-        return "100%"
-    percent = min(round(rows * 100 / total), 99)
-    return f"{percent}%" if percent else "不到 1%"
-
-
 def _group_lines(group: FindingGroup, total_rows: int) -> list[Text]:
     """The group's place and count, its message(s) once, and its first cells."""
     first = group.findings[0]
@@ -92,7 +84,7 @@ def _group_lines(group: FindingGroup, total_rows: int) -> list[Text]:
     place = (f"{first.column} 列" if first.column else "") + (f"「{header}」" if header else "")
     rows = f"（{group.rows} 行）" if group.rows != count else ""
     head = Text(f"  {place}：", style="bold")
-    head.append(f"{count} 处{rows}，占全部 {total_rows} 行的 {_share(group.rows, total_rows)}")
+    head.append(f"{count} 处{rows}，占全部 {total_rows} 行的 {share(group.rows, total_rows)}")
     head.append(f"  [{group.code}]", style="dim")
     lines = [head]
     messages = Counter(f.message for f in group.findings)
