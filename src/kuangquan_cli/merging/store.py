@@ -252,7 +252,7 @@ def _row_values(snapshot_id: int, position: int, row: MergedRow) -> tuple[Any, .
     """One ``ledger_row`` record (a function of its own so a test can break a save half-way)."""
     record = row.record
     return (
-        snapshot_id, position, row.source.file, record.row, row.source.result.city, record.task,
+        snapshot_id, position, row.source.file, record.row, row.source.result.city_of(record), record.task,
         record.cannot_resume, row.flagged, row.counted, row_json(record.values),
     )
 
