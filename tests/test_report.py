@@ -29,7 +29,7 @@ def test_w38_names_the_stalled_cities_and_the_late_one(region):
         assert "no_progress" in named[city]
     assert named[LATE_CITY] == ["not_sent"]
     movers = [c for c in data.cities if c.city not in (*STALLED_CITIES, LATE_CITY)]
-    assert all(c.changed_rows and c.newly_done is not None and not c.reasons for c in movers)
+    assert all(c.progress and c.newly_done is not None and not c.reasons for c in movers)
     html = region.html.read_text(encoding="utf-8")
     callout = html.split('class="callout"', 1)[1].split("</div>", 1)[0]
     for city in (*STALLED_CITIES, LATE_CITY):
@@ -85,27 +85,28 @@ def test_departments_and_submissions_match_the_workbook(region):
     assert (late.file, late.text.report) == (None, "未报送")
 
 
-def test_the_region_rate_change_compares_the_same_cities(region):
-    """阿拉善盟 sent W37 but not W38: the change is measured over the 11 盟市 counted both weeks,
-    and the report says so, instead of letting one 盟市's absence move the region's rate."""
+def test_the_region_rate_change_compares_like_for_like(region):
+    """阿拉善盟 sent W37 but not W38: the change is measured over the rights in both weeks (and
+    pursued in both), and the report says so, instead of letting one 盟市's absence move the rate."""
     with Store(region.db) as store:
         w37, w38 = store.load_snapshot(2022, 37), store.load_snapshot(2022, 38)
 
-    def rate(rows, cities):
-        rows = rows[rows["counted"] & rows["source_city"].isin(cities)]
-        return (rows["status"] == "已完成").sum() / (~rows["cannot_resume"]).sum()
+    def pursued(rows):
+        rows = rows[rows["counted"] & ~rows["cannot_resume"]]
+        return dict(zip(rows["licence_no"], rows["status"] == "已完成", strict=True))
 
-    both = set(w38.rows["source_city"]) - {None}
-    assert LATE_CITY not in both and len(both) == 11
+    now, then = pursued(w38.rows), pursued(w37.rows)
+    both = now.keys() & then.keys()
+    assert len(both) == len(now) < len(then)  # no sample right is added; 阿拉善盟's are not compared
     overall = region.w38.overall
-    assert overall.compared_cities == 11
-    assert overall.rate_change == pytest.approx(rate(w38.rows, both) - rate(w37.rows, both))
+    assert overall.compared_rights == len(both)
+    assert overall.rate_change == pytest.approx((sum(now[k] for k in both) - sum(then[k] for k in both)) / len(both))
     assert overall.rate_change != pytest.approx(overall.rate - region.w37.overall.rate)
-    said = f"完成率较上周{overall.rate_change * 100:+.1f}个百分点（按两周均纳入汇总的11个盟市比较）"
+    said = f"完成率较上周{overall.rate_change * 100:+.1f}个百分点（按两周都在台账中的{len(both)}个矿业权同口径比较）"
     assert said in region.html.read_text(encoding="utf-8")
 
     same = assemble(w38, w38, load_plan(), [])
-    assert (same.overall.rate_change, same.overall.compared_cities) == (0.0, None)
+    assert (same.overall.rate_change, same.overall.compared_rights) == (0.0, len(both))
 
 
 def test_week_over_week_is_counted_right_by_right(region):
@@ -134,8 +135,8 @@ def test_headline_figures(region):
 
 # ---- the rendered report ------------------------------------------------------------------------
 
-SECTIONS = ["一、总体进展", "二、分任务进展", "三、各盟市进展", "四、成员单位手续办理情况", "五、国有企业推进情况",
-            "六、逾期未完成事项", "七、台账报送情况", "附表"]
+SECTIONS = ["一、总体进展", "二、分任务进展", "三、各盟市进展", "四、台账变动情况", "五、成员单位手续办理情况",
+            "六、国有企业推进情况", "七、逾期未完成事项", "八、台账报送情况", "附表"]
 
 
 def svg_sizes(html: str) -> list[tuple[float, float]]:
@@ -204,7 +205,7 @@ def test_hostile_names_are_escaped_and_the_overdue_list_is_capped(hostile, tmp_p
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<script" not in html and "<img" not in html
     assert [i.right_name for i in data.overdue[:2]] == list(HOSTILE) and data.overdue[0].days == 55
-    overdue = html.split("<h2>六、逾期未完成事项", 1)[1].split("</table>", 1)[0]
+    overdue = html.split("<h2>七、逾期未完成事项", 1)[1].split("</table>", 1)[0]
     assert overdue.count("<tr>") == OVERDUE_LISTED + 1  # the header row and 50 rights
     assert f"另有 {data.overdue_total - OVERDUE_LISTED} 项" in html and data.overdue_total == 56
 

@@ -18,9 +18,9 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from kuangquan_cli.report.docx import APPENDIX_TITLE, BODY_SPACING, CHARS, TEXT_WIDTH
-from kuangquan_cli.report.model import BaselineNote, OverdueItem
-from kuangquan_cli.report.render import report_content
+from kuangquan_cli.report.docx import APPENDIX_TITLE, BODY_SPACING, CHARS, TEXT_WIDTH, numeral
+from kuangquan_cli.report.model import BaselineNote, ChangeItem, CityChanges, OverdueItem, StaleFile
+from kuangquan_cli.report.render import render_report, report_content
 from kuangquan_cli.report.sentences import ISSUER, TREND_NOTE, sentences
 from support import convert, invoke, kq, needs_writer, office_fonts
 
@@ -63,7 +63,7 @@ def test_page_is_a4_with_the_standard_type_area(w38):
     assert CHARS == 28
 
 
-def test_fonts_are_named_as_offices_have_them_for_east_asian_text(w38):
+def test_fonts_are_named_as_offices_have_them_for_east_asian_text(w38, region):
     doc = open_docx(w38)
     expected = {"Normal": "仿宋_GB2312", "Heading 1": "黑体", "Heading 2": "楷体_GB2312", "公文标题": "方正小标宋简体",
                 "发文机关标志": "方正小标宋简体", "页码": "宋体"}
@@ -74,8 +74,9 @@ def test_fonts_are_named_as_offices_have_them_for_east_asian_text(w38):
     assert doc.styles["Normal"].font.size == Pt(16) and doc.styles["公文标题"].font.size == Pt(22)
     assert doc.styles["页码"].font.size == Pt(14)
     assert not doc.styles["Heading 1"].font.bold and not doc.styles["Heading 2"].font.bold
-    soe_parts = ["（一）分任务进展", "（二）待办手续（按办理部门）", "（三）有待办手续的矿业权"]
-    assert headings(doc, 2) == soe_parts
+    changed = [c.city for c in region.w38.ledger_changes if c.items]  # 台账变动情况, then 国有企业
+    soe_parts = ["分任务进展", "待办手续（按办理部门）", "有待办手续的矿业权"]
+    assert headings(doc, 2) == [f"（{numeral(n)}）{t}" for n, t in [*enumerate(changed, 1), *enumerate(soe_parts, 1)]]
     defaults = doc.styles.element.find(qn("w:docDefaults"))
     assert fonts_of(defaults)["eastAsia"] == "仿宋_GB2312"
 
@@ -129,7 +130,9 @@ def test_sections_are_the_htmls_in_its_order(w38, region):
 def test_tables_fill_the_type_area_and_repeat_their_headers(w38, region):
     doc = open_docx(w38)
     data = region.w38
-    assert len(doc.tables) == 9  # groups, tasks, ranking, departments, SOE ×3, submissions, appendix
+    changes = [bool(data.ledger_changes)] + [bool(c.items) for c in data.ledger_changes]  # the summary, each 盟市's
+    # groups, tasks, ranking, the changes, departments, SOE ×3, submissions, appendix
+    assert data.ledger_changes and len(doc.tables) == 9 + sum(changes)
     for table in doc.tables:
         width = table._tbl.tblPr.find(qn("w:tblW"))
         assert width.get(qn("w:type")) == "dxa" and abs(int(width.get(qn("w:w"))) - TEXT_WIDTH.twips) < 20
@@ -179,6 +182,23 @@ def test_the_check_against_the_baseline_is_said_where_the_html_says_it(region, t
     assert texts.index("一、总体进展") < texts.index(said) < texts.index("二、分任务进展")
 
 
+def test_changed_rights_and_stale_ledgers_are_listed_as_in_the_html(region, tmp_path):
+    item = ChangeItem("vanished", "消失", "C1502002008046162181475", "某铁矿", "上周在包头市台账第17行，本周台账中没有")
+    stale = StaleFile("包头市", "包头市.xlsx", "台账填报日期为2022年9月10日，早于本周")
+    data = replace(region.w38, ledger_changes=[CityChanges("包头市", "消失 1 项", [item])], changes_more=4,
+                   stale_files=[stale])
+    path = tmp_path / "changes.docx"
+    path.write_bytes(report_content(data, "docx"))
+    doc = open_docx(path)
+    texts = [p.text for p in doc.paragraphs]
+    assert "（一）包头市" in texts and "另有 4 项，见汇总台账的“台账变动”工作表。" in texts
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "变动")
+    assert [c.text for c in table.rows[1].cells] == ["消失", item.licence_no, "某铁矿", item.message]
+    assert sentences(data)["stale"] in texts and texts.index(sentences(data)["stale"]) > texts.index("八、台账报送情况")
+    html = render_report(data, "html")
+    assert "<h3>包头市</h3>" in html and sentences(data)["stale"] in html
+
+
 def test_ledger_text_is_kept_and_control_characters_shown(region, tmp_path):
     hostile = "坏\x1b[31m名<script>\x00\ufffe"
     item = OverdueItem("包头市", "固阳县", hostile, "C1502002009051120016226", "（四）", date(2022, 9, 1), 24, "推进中")
@@ -188,6 +208,11 @@ def test_ledger_text_is_kept_and_control_characters_shown(region, tmp_path):
     overdue = next(t for t in open_docx(path).tables if t.rows[0].cells[0].text == "序号"
                    and t.rows[0].cells[1].text == "盟市" and t.rows[0].cells[2].text == "旗县（市、区）")
     assert overdue.rows[1].cells[3].text == "坏\\x1b[31m名<script>\\x00\\ufffe"
+
+
+def test_headings_count_in_chinese_numerals():
+    assert [numeral(n) for n in (1, 9, 10, 11, 12, 20, 21, 99)] == ["一", "九", "十", "十一", "十二", "二十", "二十一",
+                                                                  "九十九"]
 
 
 # ---- the command --------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def test_the_named_rights_are_the_sheets_with_pending_procedures_group_first(reg
 def test_the_section_is_in_every_format(region, tmp_path):
     soe = region.w38.soe
     html = render_report(region.w38, "html")
-    section = html[html.index("<h2>五、国有企业推进情况"):html.index("<h2>六、")]
+    section = html[html.index("<h2>六、国有企业推进情况"):html.index("<h2>七、")]
     assert section.count("<tr") == (len(soe.tasks) + 2) + (len(soe.departments) + 2) + (len(soe.waiting) + 1)
     assert f"台账中国有企业的矿业权共{soe.rights}个" in section
     md = render_report(region.w38, "md")
@@ -81,7 +81,7 @@ def test_the_section_is_in_every_format(region, tmp_path):
     path = tmp_path / "通报.docx"
     path.write_bytes(report_content(region.w38, "docx"))
     document = docx.Document(str(path))
-    assert "五、国有企业推进情况" in [p.text for p in document.paragraphs]
+    assert "六、国有企业推进情况" in [p.text for p in document.paragraphs]
     by_task = next(t for t in document.tables if t.rows[0].cells[1].text == "矿业权数"
                    and t.rows[0].cells[5].text == "不具备条件")
     assert [c.text for c in by_task.rows[-1].cells][:2] == ["合计", str(soe.rights)]

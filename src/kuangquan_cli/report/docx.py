@@ -76,7 +76,7 @@ EMU_PER_TWIP = 635
 #: The 主送机关 of the 通报: those the plan gives the work to.
 ADDRESSEES = "各盟行政公署、市人民政府，自治区各有关部门："
 APPENDIX_TITLE = "各盟市分任务统计表"
-NUMERALS = "一二三四五六七八九十"
+DIGITS = "〇一二三四五六七八九"
 
 #: The order of a paragraph's properties in WordprocessingML (Word refuses a file that breaks it).
 _PPR_ORDER = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
@@ -87,6 +87,12 @@ _PPR_ORDER = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:f
               "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
 #: Characters XML 1.0 cannot hold that ``text.visible`` leaves (it shows control characters).
 _NOT_XML = re.compile("[\ufffe\uffff]")
+
+
+def numeral(n: int) -> str:
+    """1–99 in Chinese numerals, as headings count: 一, 十, 十二, 二十一."""
+    tens, ones = divmod(n, 10)
+    return (DIGITS[tens] if tens > 1 else "") + ("十" if tens else "") + (DIGITS[ones] if ones else "")
 
 
 def clean(value: Any) -> str:
@@ -339,13 +345,13 @@ class Writer:
     def heading(self, title: str) -> None:
         """一、… in 黑体, numbered in the order the sections are written."""
         self.subsections = 0
-        self.paragraph(f"{NUMERALS[self.sections]}、{title}", "Heading 1")
         self.sections += 1
+        self.paragraph(f"{numeral(self.sections)}、{title}", "Heading 1")
 
     def subheading(self, title: str) -> None:
         """（一）… in 楷体."""
-        self.paragraph(f"（{NUMERALS[self.subsections]}）{title}", "Heading 2")
         self.subsections += 1
+        self.paragraph(f"（{numeral(self.subsections)}）{title}", "Heading 2")
 
     def note(self, text: str) -> None:
         if text:
@@ -559,6 +565,21 @@ def _cities(w: Writer) -> None:
     w.picture(w.figures.cities)
 
 
+def _changes(w: Writer) -> None:
+    d = w.data
+    w.heading("台账变动情况")
+    w.paragraph(w.text["ledger_changes"])
+    if not d.ledger_changes:
+        return
+    w.table([Column("盟市"), Column("与上周相比的变动")], [Row([c.city, c.summary]) for c in d.ledger_changes])
+    for city in (c for c in d.ledger_changes if c.items):
+        w.subheading(city.city)
+        w.table([Column("变动", True), Column("许可证号"), Column("矿业权名称"), Column("说明")],
+                [Row([i.kind_text, i.licence_no, i.right_name or "", i.message]) for i in city.items])
+    if d.changes_more:
+        w.note(f"另有 {d.changes_more} 项，见汇总台账的“台账变动”工作表。")
+
+
 def _departments(w: Writer) -> None:
     d = w.data
     w.heading("成员单位手续办理情况")
@@ -629,11 +650,13 @@ def _submissions(w: Writer) -> None:
                  s.text.report, s.note or ""]) for s in d.submissions]
     w.table([Column("盟市"), Column("文件"), *(Column(h, True) for h in ("行数", "待核实行数", "错误", "警告")),
              Column("报送情况", True), Column("说明")], rows)
+    if d.stale_files:
+        w.paragraph(w.text["stale"])
     w.note(w.text["submission_note"])
 
 
 #: The numbered sections of the 通报, in the HTML's order.
-SECTIONS: tuple[Callable[[Writer], None], ...] = (_overall, _tasks, _cities, _departments, _soe, _overdue,
+SECTIONS: tuple[Callable[[Writer], None], ...] = (_overall, _tasks, _cities, _changes, _departments, _soe, _overdue,
                                                  _submissions)
 
 

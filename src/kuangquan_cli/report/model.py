@@ -40,8 +40,8 @@ class Overall:
     missing_cities: list[str]
     goal_date: date
     days_left: int
-    compared_cities: int | None = None
-    """How many 盟市 ``rate_change`` compares, when not every 盟市 of either week (None: all)."""
+    compared_rights: int | None = None
+    """How many rights ``rate_change`` compares like for like (in both weeks, pursued in both)."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ class CityLine:
     rate: float | None = None
     newly_done: int | None = None
     rate_change: float | None = None
-    changed_rows: int | None = None
+    progress: int | None = None
+    """Changes that are progress (新完成, 手续办结, 启动), when the 盟市 was compared with last week."""
     overdue: int = 0
     rank: int | None = None
     reasons: list[LagReason] = field(default_factory=list)
@@ -118,6 +119,36 @@ class StatsRow:
     rights: int
     done: int
     rate: float | None
+
+
+@dataclass(frozen=True)
+class ChangeItem:
+    """One right named in 台账变动情况: a change that is a warning."""
+
+    kind: str
+    kind_text: str
+    licence_no: str
+    right_name: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class CityChanges:
+    """A 盟市's changes since last week: how many of each kind (``消失 5 项、新完成 3 项``), and
+    the rights of the warnings."""
+
+    city: str
+    summary: str
+    items: list[ChangeItem]
+
+
+@dataclass(frozen=True)
+class StaleFile:
+    """A ledger that names an earlier week than the one reported (``file.stale``)."""
+
+    city: str | None
+    file: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -257,6 +288,11 @@ class ReportData:
     task_labels: list[str]
     trend: list[TrendPoint]
     soe: SoeSection
+    ledger_changes: list[CityChanges] = field(default_factory=list)
+    """Per 盟市 with any change since last week, in the region's order (empty: none, or no comparison)."""
+    changes_more: int = 0
+    """Rights beyond those listed in ``ledger_changes`` (see the merged workbook's 台账变动)."""
+    stale_files: list[StaleFile] = field(default_factory=list)
     baseline: BaselineNote | None = None
 
     @property

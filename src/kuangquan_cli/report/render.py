@@ -22,7 +22,7 @@ from kuangquan_cli.errors import KqError
 from kuangquan_cli.merging.store import Store
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.resources import data_dir
-from kuangquan_cli.reference.weeks import week_label, week_range
+from kuangquan_cli.reference.weeks import week_label
 from kuangquan_cli.report.assemble import build_report
 from kuangquan_cli.report.figures import Figures, figures
 from kuangquan_cli.report.formats import cn_date, num, pct, pp, signed
@@ -111,18 +111,6 @@ def report_content(data: ReportData, fmt: str) -> bytes:
     return render_report(data, fmt).encode("utf-8")
 
 
-def _report_week(store: Store, plan: Plan, year: int | None, week: int | None) -> tuple[int, int]:
-    """The week asked for (its year defaulting to the plan's), else the latest stored one."""
-    if week is not None:
-        year = year or plan.year
-        week_range(year, week)  # refuses a week the year does not have
-        return year, week
-    stored = [w for w in store.weeks() if year in (None, w.year)]
-    if not stored:
-        raise KqError(f"数据库 {store.path} 中还没有{f' {year} 年的' if year else ''}周汇总；请先用 kq merge 汇总台账")
-    return stored[-1].year, stored[-1].week
-
-
 def write_report(db: Path, plan: Plan, year: int | None = None, week: int | None = None, fmt: str | None = None,
                  out: Path | None = None) -> tuple[ReportData, Path]:
     """``kq report``: build a week's report from the store and write it atomically.
@@ -132,7 +120,7 @@ def write_report(db: Path, plan: Plan, year: int | None = None, week: int | None
     """
     fmt = report_format(fmt, out)
     with Store(db) as store, store.reading():  # both weeks from one state of the store
-        data = build_report(store, plan, *_report_week(store, plan, year, week))
+        data = build_report(store, plan, *store.week_asked(plan.year, year, week))
     target = out or default_report_path(data.year, data.week, fmt)
     check_target(target)
     content = report_content(data, fmt)
