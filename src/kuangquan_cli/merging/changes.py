@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from kuangquan_cli.checking.baseline import Baseline
 from kuangquan_cli.checking.catalogue import CATALOGUE
 from kuangquan_cli.checking.rules import is_cannot_resume
-from kuangquan_cli.checking.validate import collector_paused
+from kuangquan_cli.checking.validate import FileResult, collector_paused
 from kuangquan_cli.reference.tables import divisions, field_by_name
 from kuangquan_cli.reference.vocabulary import DONE, IN_PROGRESS, NOT_STARTED, TASK_LABELS
 
@@ -127,10 +127,10 @@ def _plain(value: Any) -> Any:
 
 
 def _said(value: Any) -> str:
-    """A value as a message says it."""
-    if value is None or value == ():
+    """A value as a message says it (as a right holds it, or as the JSON does)."""
+    if value is None or value == () or value == []:
         return NOT_FILLED
-    if isinstance(value, tuple):
+    if isinstance(value, tuple | list):
         return "、".join(value)
     return str(_plain(value))
 
@@ -208,12 +208,7 @@ class Change:
     def describe(self, right: Right | None) -> str | None:
         """The values of the right before or after that the change is about, as a line of the
         workbook or the terminal: ``进展状态：已完成；完成日期：2022-09-14`` (None: no such side)."""
-        if right is None:
-            return None
-        headers = field_by_name()
-        names = ("city",) if self.kind == "moved" else self._shown()
-        return "；".join(f"{headers[n].header}：{(_task_text if n == 'task' else _said)(getattr(right, n))}"
-                        for n in names) or None
+        return describe_side(self.kind, self.side(right))
 
     def changed_classifiers(self) -> tuple[str, ...]:
         if self.before is None or self.after is None:
@@ -225,6 +220,18 @@ class Change:
         return {"kind": self.kind, "licence_no": self.licence_no, "city": self.city, "file": self.file,
                 "row": self.row, "field": self.field, "before": self.side(self.before),
                 "after": self.side(self.after), "message": self.message}
+
+
+
+def describe_side(kind: str, side: Mapping[str, Any] | None) -> str | None:
+    """A side of a change as ``Change.side`` and the JSON hold it (``before`` or ``after``), as
+    one line: the values the change is about (where it is, for ``moved``); None: no such side.
+    The portal shows the changes it answered an upload with from their JSON, so this reads that."""
+    if side is None:
+        return None
+    headers = field_by_name()
+    names = ("city",) if kind == "moved" else [name for name in side if name not in PLACE]
+    return "；".join(f"{headers[n].header}：{(_task_text if n == 'task' else _said)(side[n])}" for n in names) or None
 
 
 # ---- comparing two weeks ----------------------------------------------------------------------
@@ -406,6 +413,15 @@ def sent_cities(rights: Iterable[Right], counted_file_cities: Iterable[str | Non
     """The 盟市 a week's figures cover: those of its counted files, and of their rows where a file
     has no 盟市 of its own (a region-wide ledger)."""
     return {r.city for r in rights} | {c for c in counted_file_cities if c}
+
+
+def rights_of_files(label: str, results: Iterable[FileResult]) -> WeekRights:
+    """The counted rights (rows with a licence number) of checked ledgers, each under the 盟市 it
+    counts under, and the 盟市 they cover: a merge's counted files, or one 盟市's upload."""
+    results = list(results)
+    rights = [Right.of(r.values, r.task, result.file, r.row, result.city_of(r))
+              for result in results for r in result.records if r.values.licence_no]
+    return WeekRights(label, rights, sent_cities(rights, (result.city for result in results)))
 
 
 def rights_of_frame(frame: pd.DataFrame) -> list[Right]:

@@ -28,11 +28,10 @@ from kuangquan_cli.errors import KqError
 from kuangquan_cli.merging.changes import (
     Change,
     LedgerChanges,
-    Right,
     WeekRights,
     baseline_licences,
     compare,
-    sent_cities,
+    rights_of_files,
 )
 from kuangquan_cli.merging.rows import row_record
 from kuangquan_cli.merging.submissions import DUPLICATE, MERGED, REJECTED, Submission, sender, submissions
@@ -231,10 +230,7 @@ class MergeResult(FindingTally):
 
     def week_rights(self) -> WeekRights:
         """This week's counted rights (rows with a licence number) and the 盟市 they cover."""
-        counted = [s for s in self.sources if s.status == MERGED]
-        rights = [Right.of(r.values, r.task, s.file, r.row, s.result.city_of(r))
-                  for s in counted for r in s.result.records if r.values.licence_no]
-        return WeekRights(self.label, rights, sent_cities(rights, (s.result.city for s in counted)))
+        return rights_of_files(self.label, (s.result for s in self.sources if s.status == MERGED))
 
     def compare_with(self, previous: WeekRights, known: Collection[str] = frozenset()) -> None:
         """Compare this week with ``previous``, right by right (``known``: the licence numbers of
