@@ -221,9 +221,9 @@ def changes_view(compared_with: str | None, changes: list[dict[str, Any]]) -> Ch
 def changes_cell(report: dict[str, Any]) -> tuple[str, str]:
     """A ledger's changes in one cell of the office's table, short (``变动 3（需核实 1、进展 2）``),
     and each kind counted, for the cell's title."""
-    if report["compared_with"] is None:
+    if report.get("compared_with") is None:  # also an upload answered before changes were compared
         return "无上周汇总", "数据库中还没有上一周的汇总，暂无法比较"
-    found = Counter(c["kind"] for c in report["changes"])
+    found = Counter(c["kind"] for c in report.get("changes", ()))
     against = f"与 {report['compared_with']} 的汇总比较"
     if not found:
         return "无变动", against
