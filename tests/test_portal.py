@@ -160,6 +160,9 @@ def test_the_office_sees_who_sent_and_merges_the_week(site, client, tmp_path):
     report = client.get("/outputs/2022-W38/report")
     assert workbook.status_code == 200 and workbook.content.startswith(b"PK")
     assert report.status_code == 200 and "通报" in report.text
+    word = client.get("/outputs/2022-W38/report-docx")
+    assert word.status_code == 200 and word.content.startswith(b"PK")
+    assert "下载通报公文版（全区盘活矿业权工作进展通报_2022-W38.docx）" in client.get("/").text
     with Store(site.db) as store:
         [(files, rows_in)] = store.fetch("SELECT files, rows_in FROM snapshot WHERE week = 38")
     assert (files, rows_in) == (2, 6)  # the latest of each 盟市, not its earlier versions

@@ -244,15 +244,21 @@ def merged_workbook(settings: Settings, year: int, week: int) -> Path:
     return settings.folder(year, week) / inbox.OUTPUTS / merged_workbook_name(week_label(year, week))
 
 
-def report_file(settings: Settings, year: int, week: int) -> Path:
-    return settings.folder(year, week) / inbox.OUTPUTS / f"{REPORT_PREFIX}{week_label(year, week)}.html"
+def report_file(settings: Settings, year: int, week: int, fmt: str = "html") -> Path:
+    """The week's 通报 as the office downloads it: ``html`` to read and forward, ``docx`` to file."""
+    return settings.folder(year, week) / inbox.OUTPUTS / f"{REPORT_PREFIX}{week_label(year, week)}.{fmt}"
+
+
+def word_report_file(settings: Settings, year: int, week: int) -> Path:
+    return report_file(settings, year, week, "docx")
 
 
 def merge_week(settings: Settings, year: int, week: int) -> MergeResult:
     """``kq merge`` of the week's folder (the latest ledger of each 盟市), then its 通报."""
     result = merge_and_store(settings.folder(year, week), settings.plan, year, week,
                              out=merged_workbook(settings, year, week), db=settings.db, limits=settings.limits)
-    write_report(settings.db, settings.plan, year, week, "html", report_file(settings, year, week))
+    for fmt in ("html", "docx"):
+        write_report(settings.db, settings.plan, year, week, fmt, report_file(settings, year, week, fmt))
     return result
 
 
