@@ -141,16 +141,25 @@ class Portal:
                     merged=merged.name if merged.exists() else None, report=report.name if report.exists() else None,
                     word=word.name if word.exists() else None)
 
-    async def upload(self, request: Request) -> Response:
-        city = await self._city_posting(request)
+    async def _posted_file(self, request: Request, city: str, what: str) -> tuple[bytes, str] | Response:
+        """The file a 盟市's form posted (its bytes and the browser's name for it), or the page that
+        says why it is not taken: an expired form, no file chosen, a file over the limit."""
         form = await request.form(**_FORM_LIMITS)
         if not security.csrf_ok(request, form.get("csrf")):
             return message_page(403, "请求已过期", "页面已过期，请重新打开访问链接后再上传。")
         data, name = await self._file(form)
         if data is None:
-            return await self.city_page(request, city, status=400, error="请先选择要上传的台账文件")
+            return await self.city_page(request, city, status=400, error=f"请先选择要上传的{what}")
         if len(data) > self.max_file_bytes:
             return await self.city_page(request, city, status=413, error=self._too_large_text())
+        return data, name
+
+    async def upload(self, request: Request) -> Response:
+        city = await self._city_posting(request)
+        posted = await self._posted_file(request, city, "台账文件")
+        if isinstance(posted, Response):
+            return posted
+        data, name = posted
         try:
             received = await self.run(service.receive_ledger, self.settings, city, name, data, pool=self.checkers)
         except Refusal as refused:
@@ -160,14 +169,10 @@ class Portal:
 
     async def scan(self, request: Request) -> Response:
         city = await self._city_posting(request)
-        form = await request.form(**_FORM_LIMITS)
-        if not security.csrf_ok(request, form.get("csrf")):
-            return message_page(403, "请求已过期", "页面已过期，请重新打开访问链接后再上传。")
-        data, name = await self._file(form)
-        if data is None:
-            return await self.city_page(request, city, status=400, error="请先选择要上传的盖章扫描件")
-        if len(data) > self.max_file_bytes:
-            return await self.city_page(request, city, status=413, error=self._too_large_text())
+        posted = await self._posted_file(request, city, "盖章扫描件")
+        if isinstance(posted, Response):
+            return posted
+        data, name = posted
         try:
             await self.run(service.receive_scan, self.settings, city, name, data, pool=self.checkers)
         except Refusal as refused:
