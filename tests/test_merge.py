@@ -88,12 +88,14 @@ def test_workbook_layout_is_readable(region, tmp_path, plan):
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == SHEETS
     for ws in book:
-        assert ws.freeze_panes == "A2" and ws["A1"].font.bold
+        header = 2 if ws.title == "汇总台账" else 1  # the merged ledger has its title above
+        assert ws.freeze_panes == f"A{header + 1}" and ws.cell(header, 1).font.bold
         assert ws.column_dimensions["A"].width >= 6
     ledger = book["汇总台账"]
-    headers = [c.value for c in ledger[1]]
-    assert headers[:2] == ["来源文件", "来源行"] and "统一社会信用代码" in headers
-    deadline = ledger.cell(2, headers.index("计划完成时限") + 1)
+    assert ledger["A1"].value == "全区盘活矿业权工作汇总台账（2022年第38周）"
+    headers = [c.value for c in ledger[2]]
+    assert headers[:3] == ["汇总序号", "来源文件", "来源行"] and "统一社会信用代码" in headers
+    deadline = ledger.cell(3, headers.index("计划完成时限") + 1)
     assert deadline.value.date() == date(2022, 12, 31) and deadline.number_format == "yyyy-mm-dd"
     rate = book["盟市统计"].cell(2, 9)
     assert rate.number_format == "0.0%"
@@ -115,7 +117,7 @@ def test_ledger_text_that_looks_like_a_formula_stays_text(tmp_path, plan):
     out = tmp_path / "汇总.xlsx"
     write_merged_workbook(merge_inbox(inbox, plan, 2022, 38), plan, out)
     ws = openpyxl.load_workbook(out)["汇总台账"]
-    cells = {c.value: c.data_type for line in ws.iter_rows(min_row=2) for c in line if isinstance(c.value, str)}
+    cells = {c.value: c.data_type for line in ws.iter_rows(min_row=3) for c in line if isinstance(c.value, str)}
     assert cells["=HYPERLINK(\"http://x\")"] == "s" and cells["-已核实"] == "s"
 
 

@@ -1,18 +1,15 @@
-"""Writing the merged workbook (汇总台账_2022-W38.xlsx) the office opens in Excel/WPS.
+"""Writing the merged workbook (汇总台账_2022-W38.xlsx) the office opens in Excel/WPS and prints.
 
 Seven sheets: the merged ledger, the rows to check with their problems, the reconciliation by
 task and reason, progress per 盟市, the pending procedures per department, every finding, and
 who sent what. Every data row of every readable ledger is in one of the first two sheets with
-its source file and row. Ledger text goes through ``text.visible`` and is written as a
-string, so nothing a 盟市 typed becomes a formula.
+its source file and row, numbered through (汇总序号) beside the 序号 its 盟市 gave it. The
+sheets are written and set up for printing by ``outputs.sheets``; the two ledger sheets print
+on A3, the merged ledger under its title.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,102 +26,13 @@ from kuangquan_cli.merging.summary_tables import (
     department_headers,
     department_table,
 )
-from kuangquan_cli.outputs.cells import looks_like_formula
-from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL
-from kuangquan_cli.reference.own_files import DERIVED_TASK_HEADER, PROBLEMS_HEADER, SOURCE_HEADERS
+from kuangquan_cli.outputs.sheets import A3, Table, tables_workbook
+from kuangquan_cli.reference.own_files import DERIVED_TASK_HEADER, MERGED_SEQ_HEADER, PROBLEMS_HEADER, SOURCE_HEADERS
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import field_by_name, fields
-from kuangquan_cli.text import display_width, visible
 
 if TYPE_CHECKING:
     import pandas as pd
-    from xlsxwriter.format import Format
-    from xlsxwriter.workbook import Workbook
-    from xlsxwriter.worksheet import Worksheet
-
-_PERCENT_FORMAT = "0.0%"
-_MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 6, 60, 300
-#: Text is written with ``write_string`` only; should a generic ``write`` ever be used, these still
-#: keep XlsxWriter from turning ledger text into a formula, a link or a number. ``constant_memory``:
-#: each row goes to a temporary file as soon as the next one starts, so a region's 300,000 rows
-#: cost one row's memory (kept in memory, XlsxWriter's cells were half of a merge's peak); the
-#: price is text stored in each cell rather than in one shared table (a somewhat larger file).
-_WORKBOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                     "strings_to_numbers": False}
-
-
-@dataclass
-class Table:
-    """One sheet's content: headers, rows of values, and which columns hold percentages."""
-
-    title: str
-    headers: Sequence[str]
-    rows: list[list[Any]]
-    percent: frozenset[str] = frozenset()
-
-
-def _display_width(value: Any) -> int:
-    if isinstance(value, date):
-        return 10
-    return 0 if value is None else display_width(str(value))
-
-
-def _widths(table: Table) -> list[float]:
-    widths: list[float] = []
-    for index, header in enumerate(table.headers):
-        sample = [row[index] for row in table.rows[:_WIDTH_SAMPLE]]
-        widest = max([_display_width(header), *map(_display_width, sample)])
-        widths.append(min(max(widest + 2, _MIN_WIDTH), _MAX_WIDTH))
-    return widths
-
-
-@dataclass(frozen=True)
-class Formats:
-    """The workbook's cell formats, made once: XlsxWriter wants each registered with the book."""
-
-    header: Format
-    date: Format
-    percent: Format
-    quoted: Format
-
-    @classmethod
-    def of(cls, book: Workbook) -> Formats:
-        return cls(
-            header=book.add_format({"bold": True, "pattern": 1, "bg_color": f"#{HEADER_FILL}", "text_wrap": True,
-                                    "valign": "vcenter"}),
-            date=book.add_format({"num_format": DATE_FORMAT}),
-            percent=book.add_format({"num_format": _PERCENT_FORMAT}),
-            quoted=book.add_format({"quote_prefix": True}),
-        )
-
-
-def _write_sheet(book: Workbook, formats: Formats, table: Table) -> None:
-    """A sheet with a bold frozen header row, an auto-filter, fitted widths and cell formats."""
-    ws = book.add_worksheet(table.title)
-    for index, width in enumerate(_widths(table)):
-        ws.set_column(index, index, width)
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, len(table.rows), len(table.headers) - 1)
-    for col, header in enumerate(table.headers):
-        ws.write_string(0, col, header, formats.header)
-    percent = {col for col, header in enumerate(table.headers) if header in table.percent}
-    for row, values in enumerate(table.rows, start=1):
-        for col, value in enumerate(values):
-            if value is not None:
-                _write_cell(ws, formats, row, col, value, col in percent)
-
-
-def _write_cell(ws: Worksheet, formats: Formats, row: int, col: int, value: Any, is_percent: bool) -> None:
-    """Text always as a string (never a formula, whatever it starts with), dates and percentages
-    with their number formats, other values as numbers."""
-    if isinstance(value, str):
-        text = visible(value)
-        ws.write_string(row, col, text, formats.quoted if looks_like_formula(text) else None)
-    elif isinstance(value, date):
-        ws.write_datetime(row, col, value, formats.date)
-    else:
-        ws.write_number(row, col, value, formats.percent if is_percent else None)
-
 
 def _cell_value(name: str, value: Any, plan: Plan) -> Any:
     if name == "task" and value is not None:
@@ -170,15 +78,19 @@ def _ledger_line(
 
 
 def _ledger_table(
-    title: str, rows: list[tuple[MergedRow, dict[str, Any]]], plan: Plan, with_problems: bool
+    title: str, rows: list[tuple[MergedRow, dict[str, Any]]], plan: Plan, with_problems: bool,
+    caption: str | None = None,
 ) -> Table:
-    """A sheet of merged rows, each given with its ``to_record`` dict (made once for the frame too)."""
+    """A sheet of merged rows, each given with its ``to_record`` dict (made once for the frame too),
+    numbered through: the 序号 each 盟市 gave its rows starts again at 1 in every file."""
     names = [f.name for f in fields()]
     headers = [f.header for f in fields()]
     if with_problems:
         headers.insert(names.index("task") + 1, DERIVED_TASK_HEADER)
-    headers = [*SOURCE_HEADERS, *([PROBLEMS_HEADER] if with_problems else []), *headers]
-    return Table(title, headers, [_ledger_line(row, record, names, plan, with_problems) for row, record in rows])
+    headers = [MERGED_SEQ_HEADER, *SOURCE_HEADERS, *([PROBLEMS_HEADER] if with_problems else []), *headers]
+    lines = [[number, *_ledger_line(row, record, names, plan, with_problems)]
+             for number, (row, record) in enumerate(rows, start=1)]
+    return Table(title, headers, lines, caption=caption, paper=A3)
 
 
 def _frame_table(title: str, frame: pd.DataFrame, headers: dict[str, str], percent: frozenset[str] = frozenset()
@@ -211,6 +123,11 @@ def _submissions_table(result: MergeResult) -> Table:
     return Table("报送情况", headers, rows)
 
 
+def merged_title(result: MergeResult) -> str:
+    """全区盘活矿业权工作汇总台账（2022年第38周）: the merged ledger's title, atop every printed page."""
+    return f"全区盘活矿业权工作汇总台账（{result.year}年第{result.week}周）"
+
+
 def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
     """The seven sheets of the merged workbook, in order."""
     rows = result.rows
@@ -219,7 +136,7 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
     merged = [(row, record) for row, record in zip(rows, records, strict=True) if not record["flagged"]]
     flagged = [(row, record) for row, record in zip(rows, records, strict=True) if record["flagged"]]
     return [
-        _ledger_table("汇总台账", merged, plan, with_problems=False),
+        _ledger_table("汇总台账", merged, plan, with_problems=False, caption=merged_title(result)),
         _ledger_table("待核实", flagged, plan, with_problems=True),
         _frame_table("分类统计", category_table(frame, plan), CATEGORY_HEADERS),
         _frame_table("盟市统计", city_table(frame, plan), city_headers(), frozenset({"rate"})),
@@ -230,21 +147,8 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
 
 
 def merged_workbook(result: MergeResult, plan: Plan) -> bytes:
-    """The merged workbook's file content.
-
-    XlsxWriter (a region's hundred thousand cells in a quarter of the time openpyxl took) packs
-    it into memory, so the only file operation is the caller's: with ``atomic_write``, whose
-    message says why a write failed (XlsxWriter's own error would hide the cause).
-    """
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, _WORKBOOK_OPTIONS)
-    formats = Formats.of(book)
-    for table in merged_tables(result, plan):
-        _write_sheet(book, formats, table)
-    book.close()
-    return buffer.getvalue()
+    """The merged workbook's file content (written by the caller, with ``atomic_write``)."""
+    return tables_workbook(merged_tables(result, plan), merged_title(result))
 
 
 def write_merged_workbook(result: MergeResult, plan: Plan, path: Path) -> None:

@@ -5,7 +5,50 @@ Colours are RGB hex without ``#``, as openpyxl wants them; XlsxWriter is given `
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
+from kuangquan_cli.text import display_width
+
 #: Header rows: Excel's light blue (Blue, Accent 1, Lighter 80%).
 HEADER_FILL = "DDEBF7"
 #: Dates as the ledgers write them: 2022-09-25.
 DATE_FORMAT = "yyyy-mm-dd"
+#: The footer of every printed page: 第 3 页，共 12 页 (Excel's codes, in XlsxWriter and openpyxl alike).
+PAGE_FOOTER = "&C第 &P 页，共 &N 页"
+#: The height of one line of 11-point text, with the room Excel and LibreOffice leave between lines.
+LINE_HEIGHT_PT = 15
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes in a box ``width`` characters wide (a Chinese character is 2).
+
+    Neither Excel, openpyxl nor LibreOffice sizes rows to wrapped text on opening, so kq does.
+    """
+    return sum(max(1, math.ceil(display_width(line) / width)) for line in text.splitlines() or [""])
+
+
+#: openpyxl's paper sizes (``ws.PAPERSIZE_A4``, ``ws.PAPERSIZE_A3``).
+PAPER_A4, PAPER_A3 = 9, 8
+
+
+def set_up_printing(ws: Any, paper: int, title_row: int | None = None) -> None:
+    """An openpyxl sheet printed landscape on ``paper``, one page wide, gridlines and page numbers
+    shown, and ``title_row`` (the table's header) repeated at the top of every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = paper
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = True
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = PAGE_FOOTER.removeprefix("&C")
+    if title_row is not None:
+        ws.print_title_rows = f"{title_row}:{title_row}"
+
+
+def has_print_setup(ws: Any) -> bool:
+    """Whether the sheet's author set up its printing (orientation, paper, fit or titles)."""
+    setup = ws.page_setup
+    fit = ws.sheet_properties.pageSetUpPr
+    return any((setup.orientation, setup.paperSize, fit is not None and fit.fitToPage, ws.print_title_rows))

@@ -1,0 +1,231 @@
+"""Workbooks of tables, written with XlsxWriter and set up to be printed.
+
+The merged workbook, and the department lists and index of ``kq pack``, are sheets of tables.
+Each sheet is written here the same way, so a sheet that any of them adds prints as well as the
+others: landscape, one page wide, the header row repeated on every page, page numbers in the
+footer, gridlines printed, long text wrapped (each row made as tall as its text: neither Excel
+nor LibreOffice sizes rows on opening), number columns and their headers aligned right, and an
+empty table hidden (it would print a page of bare headers). Ledger text goes through
+``text.visible`` and is written as a string, so nothing a 盟市 typed becomes a formula.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from kuangquan_cli.outputs.cells import looks_like_formula
+from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL, LINE_HEIGHT_PT, PAGE_FOOTER, wrapped_lines
+from kuangquan_cli.text import display_width, visible
+
+if TYPE_CHECKING:
+    from xlsxwriter.format import Format
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.worksheet import Worksheet
+
+#: XlsxWriter's paper sizes.
+A4, A3 = 9, 8
+_PERCENT_FORMAT = "0.0%"
+#: Column widths (in Excel's units, about one Latin letter each; a Chinese character takes two).
+#: Wider text wraps; a header counts up to ``_HEADER_WIDTH`` and wraps beyond it.
+_MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 6, 30, 12
+#: Widths are taken from the first rows only: a region's 300,000 rows would cost seconds.
+_WIDTH_SAMPLE = 300
+#: Text is written with ``write_string`` only; should a generic ``write`` ever be used, these still
+#: keep XlsxWriter from turning ledger text into a formula, a link or a number. ``constant_memory``:
+#: each row goes to a temporary file as soon as the next one starts, so a region's 300,000 rows
+#: cost one row's memory (kept in memory, XlsxWriter's cells were half of a merge's peak); the
+#: price is text stored in each cell rather than in one shared table (a somewhat larger file).
+_WORKBOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                     "strings_to_numbers": False}
+
+
+@dataclass
+class Table:
+    """One sheet's content: headers, rows of values, and which columns hold percentages.
+
+    ``caption``: a title line above the header (printed on the first page; the header is
+    printed on every page). ``paper``: ``A4`` or ``A3``, printed landscape either way.
+    """
+
+    title: str
+    headers: Sequence[str]
+    rows: list[list[Any]]
+    percent: frozenset[str] = frozenset()
+    caption: str | None = None
+    paper: int = A4
+
+    @property
+    def header_row(self) -> int:
+        return 1 if self.caption else 0
+
+
+def _display_width(value: Any) -> int:
+    if isinstance(value, date):
+        return 10
+    return 0 if value is None else display_width(str(value))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column is laid out, judged from its header and its first rows."""
+
+    width: float
+    numeric: bool
+    wrapped: bool
+
+
+def columns(table: Table) -> list[Column]:
+    """Each column's width (fitted to its content up to ``_MAX_WIDTH``, beyond which it wraps),
+    and whether it holds numbers (right-aligned, header too)."""
+    laid_out = []
+    for index, header in enumerate(table.headers):
+        sample = [row[index] for row in table.rows[:_WIDTH_SAMPLE] if row[index] is not None]
+        widest = max([min(display_width(header), _HEADER_WIDTH), *map(_display_width, sample)])
+        numeric = bool(sample) and all(map(_is_number, sample))
+        laid_out.append(Column(min(max(widest + 2, _MIN_WIDTH), _MAX_WIDTH), numeric, widest + 2 > _MAX_WIDTH))
+    return laid_out
+
+
+class Formats:
+    """The workbook's cell formats, each registered with the book once, when first needed."""
+
+    def __init__(self, book: Workbook) -> None:
+        self.book = book
+        self._made: dict[tuple[tuple[str, Any], ...], Format] = {}
+
+    def get(self, **properties: Any) -> Format:
+        key = tuple(sorted(properties.items()))
+        if key not in self._made:
+            self._made[key] = self.book.add_format(properties)
+        return self._made[key]
+
+    def header(self, numeric: bool) -> Format:
+        return self.get(bold=True, pattern=1, bg_color=f"#{HEADER_FILL}", text_wrap=True, valign="vcenter",
+                        align="right" if numeric else "left")
+
+    @cached_property
+    def caption(self) -> Format:
+        return self.get(bold=True, font_size=16, align="center", valign="vcenter")
+
+    @cached_property
+    def date(self) -> Format:
+        return self.get(num_format=DATE_FORMAT, valign="top")
+
+    @cached_property
+    def percent(self) -> Format:
+        return self.get(num_format=_PERCENT_FORMAT, valign="top")
+
+    @cached_property
+    def number(self) -> Format:
+        return self.get(valign="top")
+
+    def text(self, wrapped: bool, quoted: bool) -> Format:
+        return self.get(valign="top", text_wrap=wrapped, quote_prefix=quoted)
+
+
+def _header_lines(table: Table, laid_out: list[Column]) -> int:
+    return max((wrapped_lines(h, c.width - 1) for h, c in zip(table.headers, laid_out, strict=True)), default=1)
+
+
+def _row_lines(values: list[Any], laid_out: list[Column]) -> int:
+    """Lines the row's tallest wrapped cell takes (a short text is not measured: most are short)."""
+    lines = 1
+    for value, column in zip(values, laid_out, strict=True):
+        if column.wrapped and isinstance(value, str) and (2 * len(value) > column.width - 1 or "\n" in value):
+            lines = max(lines, wrapped_lines(value, column.width - 1))
+    return lines
+
+
+def _print_setup(ws: Worksheet, table: Table, heading: str) -> None:
+    """Landscape, one page wide and as many long as needed, the header on every page."""
+    ws.set_landscape()
+    ws.set_paper(table.paper)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(table.header_row)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_header(f"&L{heading.replace('&', '&&')}&R&A", {"margin": 0.25})
+    ws.set_footer(PAGE_FOOTER, {"margin": 0.25})
+    ws.hide_gridlines(0)
+    ws.center_horizontally()
+
+
+def _write_sheet(book: Workbook, formats: Formats, table: Table, heading: str) -> Worksheet:
+    """A sheet with an optional caption, a bold frozen header row with an auto-filter, fitted
+    widths, wrapped long text and the print setup; hidden when the table has no rows."""
+    ws = book.add_worksheet(table.title)
+    laid_out = columns(table)
+    for index, column in enumerate(laid_out):
+        ws.set_column(index, index, column.width)
+    _print_setup(ws, table, heading)
+    first = table.header_row
+    ws.freeze_panes(first + 1, 0)
+    ws.autofilter(first, 0, first + len(table.rows), len(table.headers) - 1)
+    if table.caption:
+        ws.set_row(0, 2 * LINE_HEIGHT_PT)
+        ws.merge_range(0, 0, 0, max(len(table.headers) - 1, 1), visible(table.caption), formats.caption)
+    ws.set_row(first, LINE_HEIGHT_PT * _header_lines(table, laid_out))
+    for col, (header, column) in enumerate(zip(table.headers, laid_out, strict=True)):
+        ws.write_string(first, col, header, formats.header(column.numeric))
+    percent = {col for col, header in enumerate(table.headers) if header in table.percent}
+    for row, values in enumerate(table.rows, start=first + 1):
+        lines = _row_lines(values, laid_out)
+        if lines > 1:
+            ws.set_row(row, LINE_HEIGHT_PT * lines)
+        for col, value in enumerate(values):
+            if value is not None:
+                _write_cell(ws, formats, row, col, value, col in percent, laid_out[col].wrapped)
+    return ws
+
+
+def _write_cell(ws: Worksheet, formats: Formats, row: int, col: int, value: Any, is_percent: bool,
+                wrapped: bool) -> None:
+    """Text always as a string (never a formula, whatever it starts with), dates and percentages
+    with their number formats, other values as numbers."""
+    if isinstance(value, str):
+        text = visible(value)
+        ws.write_string(row, col, text, formats.text(wrapped, looks_like_formula(text)))
+    elif isinstance(value, date):
+        ws.write_datetime(row, col, value, formats.date)
+    else:
+        ws.write_number(row, col, value, formats.percent if is_percent else formats.number)
+
+
+def _hide_empty(empty: list[Worksheet], sheets: list[Worksheet]) -> None:
+    """Hide the sheets of empty tables (they would print a page of bare headers), unless every
+    sheet is empty; a hidden sheet cannot be the one that opens, so the first shown one does."""
+    shown = [ws for ws in sheets if ws not in empty]
+    if not shown:
+        return
+    for ws in empty:
+        ws.hide()
+    if sheets[0] in empty:
+        shown[0].activate()
+        shown[0].set_first_sheet()
+
+
+def tables_workbook(tables: Sequence[Table], heading: str) -> bytes:
+    """The file content of a workbook of ``tables``, one sheet each; ``heading`` is printed at the
+    top of every page beside the sheet's name.
+
+    XlsxWriter (a region's hundred thousand cells in a quarter of the time openpyxl took) packs
+    it into memory, so the only file operation is the caller's: with ``atomic_write``, whose
+    message says why a write failed (XlsxWriter's own error would hide the cause).
+    """
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, _WORKBOOK_OPTIONS)
+    formats = Formats(book)
+    sheets = [_write_sheet(book, formats, table, heading) for table in tables]
+    _hide_empty([ws for ws, table in zip(sheets, tables, strict=True) if not table.rows], sheets)
+    book.close()
+    return buffer.getvalue()
