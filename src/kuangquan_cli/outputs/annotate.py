@@ -30,6 +30,7 @@ from kuangquan_cli.outputs.styles import (
     PAPER_A3,
     PAPER_A4,
     has_print_setup,
+    lines_height,
     set_up_printing,
     wrapped_lines,
 )
@@ -137,7 +138,7 @@ def _fit_columns(ws: Any) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         if wrapped:
             lines = max(wrapped_lines(str(c.value), REBUILT_MAX_WIDTH - 1) for c in wrapped)
-            ws.row_dimensions[line[0].row].height = LINE_HEIGHT_PT * lines
+            ws.row_dimensions[line[0].row].height = lines_height(lines)
 
 
 def _sheet_title(name: str) -> str:
@@ -198,7 +199,7 @@ def _mark(cell: Any, found: list[Finding]) -> None:
 
 
 def _comment_height(text: str) -> int:
-    return 20 + (LINE_HEIGHT_PT + 1) * wrapped_lines(text, COMMENT_LINE_WIDTH)
+    return 20 + LINE_HEIGHT_PT * wrapped_lines(text, COMMENT_LINE_WIDTH)
 
 
 # --- the 校验结果 sheet ---------------------------------------------------------------------
@@ -304,4 +305,4 @@ def _table_row(ws: Any, r: int, number: int, finding: Finding, cell: Any | None)
     for col in range(1, len(COLUMNS) + 1):
         ws.cell(r, col).alignment = Alignment(wrap_text=col in WRAPPED, vertical="top")
     lines = max(wrapped_lines(str(ws.cell(r, col).value or ""), COLUMNS[col - 1][1]) for col in WRAPPED)
-    ws.row_dimensions[r].height = LINE_HEIGHT_PT * lines
+    ws.row_dimensions[r].height = lines_height(lines)

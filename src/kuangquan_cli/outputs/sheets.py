@@ -12,6 +12,7 @@ empty table hidden (it would print a page of bare headers). Ledger text goes thr
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +20,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.outputs.cells import looks_like_formula
-from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL, LINE_HEIGHT_PT, PAGE_FOOTER, wrapped_lines
+from kuangquan_cli.outputs.styles import (
+    DATE_FORMAT,
+    HEADER_FILL,
+    LINE_HEIGHT_PT,
+    PAGE_FOOTER,
+    lines_height,
+    wrapped_lines,
+)
 from kuangquan_cli.text import display_width, visible
 
 if TYPE_CHECKING:
@@ -31,8 +39,14 @@ if TYPE_CHECKING:
 A4, A3 = 9, 8
 _PERCENT_FORMAT = "0.0%"
 #: Column widths (in Excel's units, about one Latin letter each; a Chinese character takes two).
-#: Wider text wraps; a header counts up to ``_HEADER_WIDTH`` and wraps beyond it.
-_MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 6, 30, 12
+#: A column is as wide as its widest text, if that is no wider than ``_WRAP_WIDTH``, else its text
+#: wraps in a width where most of it (``_TYPICAL``) takes ``_LINES`` lines: the long texts (推进措施)
+#: get the room and rows stay a few lines tall, so a ledger of 30 columns prints on one A3
+#: page's width in a legible size. All-ASCII text (a licence number, a code) has no place to
+#: break and is not wrapped below ``_MAX_WIDTH``. A header counts up to ``_HEADER_WIDTH`` and
+#: wraps beyond it.
+_MIN_WIDTH, _WRAP_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 6, 12, 30, 8
+_TYPICAL, _LINES = 0.8, 3
 #: Widths are taken from the first rows only: a region's 300,000 rows would cost seconds.
 _WIDTH_SAMPLE = 300
 #: Text is written with ``write_string`` only; should a generic ``write`` ever be used, these still
@@ -83,16 +97,23 @@ class Column:
     wrapped: bool
 
 
+def _column(header: str, sample: list[Any]) -> Column:
+    widths = sorted(map(_display_width, sample))
+    widest = max([min(display_width(header), _HEADER_WIDTH), *widths]) + 1
+    numeric = bool(sample) and all(map(_is_number, sample))
+    if all(str(value).isascii() for value in sample):
+        limit = _MAX_WIDTH
+    else:
+        typical = widths[int(_TYPICAL * (len(widths) - 1))]
+        limit = min(max(_WRAP_WIDTH, math.ceil(typical / _LINES) + 1), _MAX_WIDTH)
+    return Column(min(max(widest, _MIN_WIDTH), limit), numeric, widest > limit)
+
+
 def columns(table: Table) -> list[Column]:
-    """Each column's width (fitted to its content up to ``_MAX_WIDTH``, beyond which it wraps),
-    and whether it holds numbers (right-aligned, header too)."""
-    laid_out = []
-    for index, header in enumerate(table.headers):
-        sample = [row[index] for row in table.rows[:_WIDTH_SAMPLE] if row[index] is not None]
-        widest = max([min(display_width(header), _HEADER_WIDTH), *map(_display_width, sample)])
-        numeric = bool(sample) and all(map(_is_number, sample))
-        laid_out.append(Column(min(max(widest + 2, _MIN_WIDTH), _MAX_WIDTH), numeric, widest + 2 > _MAX_WIDTH))
-    return laid_out
+    """Each column's width (fitted to its content; wider text wraps), and whether it holds
+    numbers (aligned right, header too)."""
+    return [_column(header, [row[index] for row in table.rows[:_WIDTH_SAMPLE] if row[index] is not None])
+            for index, header in enumerate(table.headers)]
 
 
 class Formats:
@@ -133,15 +154,15 @@ class Formats:
 
 
 def _header_lines(table: Table, laid_out: list[Column]) -> int:
-    return max((wrapped_lines(h, c.width - 1) for h, c in zip(table.headers, laid_out, strict=True)), default=1)
+    return max((wrapped_lines(h, c.width) for h, c in zip(table.headers, laid_out, strict=True)), default=1)
 
 
 def _row_lines(values: list[Any], laid_out: list[Column]) -> int:
     """Lines the row's tallest wrapped cell takes (a short text is not measured: most are short)."""
     lines = 1
     for value, column in zip(values, laid_out, strict=True):
-        if column.wrapped and isinstance(value, str) and (2 * len(value) > column.width - 1 or "\n" in value):
-            lines = max(lines, wrapped_lines(value, column.width - 1))
+        if column.wrapped and isinstance(value, str) and (2 * len(value) > column.width or "\n" in value):
+            lines = max(lines, wrapped_lines(value, column.width))
     return lines
 
 
@@ -172,14 +193,14 @@ def _write_sheet(book: Workbook, formats: Formats, table: Table, heading: str) -
     if table.caption:
         ws.set_row(0, 2 * LINE_HEIGHT_PT)
         ws.merge_range(0, 0, 0, max(len(table.headers) - 1, 1), visible(table.caption), formats.caption)
-    ws.set_row(first, LINE_HEIGHT_PT * _header_lines(table, laid_out))
+    ws.set_row(first, lines_height(_header_lines(table, laid_out)))
     for col, (header, column) in enumerate(zip(table.headers, laid_out, strict=True)):
         ws.write_string(first, col, header, formats.header(column.numeric))
     percent = {col for col, header in enumerate(table.headers) if header in table.percent}
     for row, values in enumerate(table.rows, start=first + 1):
         lines = _row_lines(values, laid_out)
         if lines > 1:
-            ws.set_row(row, LINE_HEIGHT_PT * lines)
+            ws.set_row(row, lines_height(lines))
         for col, value in enumerate(values):
             if value is not None:
                 _write_cell(ws, formats, row, col, value, col in percent, laid_out[col].wrapped)

@@ -16,8 +16,14 @@ HEADER_FILL = "DDEBF7"
 DATE_FORMAT = "yyyy-mm-dd"
 #: The footer of every printed page: 第 3 页，共 12 页 (Excel's codes, in XlsxWriter and openpyxl alike).
 PAGE_FOOTER = "&C第 &P 页，共 &N 页"
-#: The height of one line of 11-point text, with the room Excel and LibreOffice leave between lines.
-LINE_HEIGHT_PT = 15
+#: The height of one line of 11-point Chinese text, with the room Excel and LibreOffice leave
+#: between lines (their Chinese fonts' lines are taller than a Latin font's 15 points).
+LINE_HEIGHT_PT = 16
+
+
+def lines_height(lines: int) -> float:
+    """The height (points) of a row holding ``lines`` lines of wrapped text, with its margins."""
+    return LINE_HEIGHT_PT * lines + 2
 
 
 def wrapped_lines(text: str, width: float) -> int:

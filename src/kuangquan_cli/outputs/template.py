@@ -17,9 +17,9 @@ from kuangquan_cli.errors import KqError
 from kuangquan_cli.outputs.styles import (
     DATE_FORMAT,
     HEADER_FILL,
-    LINE_HEIGHT_PT,
     PAPER_A3,
     PAPER_A4,
+    lines_height,
     set_up_printing,
     wrapped_lines,
 )
@@ -318,7 +318,7 @@ def _stat_heading(ws: Any, city: str | None) -> None:
 
 def _fit_height(ws: Any, row: int, width: float) -> None:
     """Make ``row`` as tall as the wrapped text of its first cell, ``width`` characters wide."""
-    ws.row_dimensions[row].height = LINE_HEIGHT_PT * wrapped_lines(str(ws.cell(row, 1).value), width - 1)
+    ws.row_dimensions[row].height = lines_height(wrapped_lines(str(ws.cell(row, 1).value), width - 1))
 
 
 def _stat_totals(ws: Any, row: int, total_rows: list[int], plan_total: int) -> None:
