@@ -92,8 +92,9 @@ def test_a_gbk_file_name_is_shown_escaped_and_the_file_is_merged(tmp_path, monke
                              "--format", "json")
     assert code == 1 and err == ""
     files = {f["file"]: f for f in json.loads(text)["files"]}
-    assert files[name] | {"errors": 0} == {"file": name, "city": "乌海市", "rows": 2, "errors": 0, "warnings": 0,
-                                           "status": "merged", "region_wide": False}
+    assert files[name] | {"errors": 0, "arrived": None} == {
+        "file": name, "city": "乌海市", "rows": 2, "errors": 0, "warnings": 0, "status": "merged", "region_wide": False,
+        "arrived": None, "on_time": None}
     with Store(db) as store:
         assert name in {f["file"] for f in store.load_snapshot(2022, 38).files}
     assert name in {c.value for c in openpyxl.load_workbook(out)["汇总台账"]["B"]}  # 来源文件

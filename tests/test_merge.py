@@ -170,7 +170,7 @@ def test_messy_inbox_is_reported_and_every_readable_row_kept(messy, tmp_path, pl
 
     status = {s["盟市"]: s for s in sheet(out, "报送情况") if s["盟市"]}
     assert status["阿拉善盟"]["状态"] == "未报送"
-    assert {s["文件"] for s in sheet(out, "报送情况") if not s["盟市"]} == {"损坏.xlsx", "通讯录.xlsx"}
+    assert {s["电子版"] for s in sheet(out, "报送情况") if not s["盟市"]} == {"损坏.xlsx", "通讯录.xlsx"}
     assert Counter(p["代码"] for p in sheet(out, "问题清单")) == {
         "merge.missing_city": 1, "merge.duplicate_city": 1, "licence.duplicate": 2, "file.unreadable": 1,
         "header.not_found": 1}
@@ -185,16 +185,16 @@ def test_the_report_lists_the_workbooks_submissions(messy, tmp_path, plan):
     with Store(db) as store:
         report = build_report(store, plan, 2022, 38)
 
-    in_report = {"已汇总": "按时报送", "重复报送（各行放入待核实，不计入统计）": "重复报送（不计入）"}
-    expected = [(s["盟市"], s["文件"], s["行数"], s["待核实行数"], s["错误"], s["警告"],
-                 in_report.get(s["状态"], s["状态"]), s["说明"]) for s in sheet(out, "报送情况")]
-    listed = [(s.city, s.file, s.rows, s.flagged, s.errors, s.warnings, s.text.report, s.note)
+    in_report = {"已汇总": "已报送", "重复报送（各行放入待核实，不计入统计）": "重复报送（不计入）"}
+    expected = [(s["盟市"], s["电子版"], s["行数"], s["待核实行数"], s["错误"], s["警告"],
+                 in_report.get(s["状态"], s["状态"]), s["盖章扫描版"], s["说明"]) for s in sheet(out, "报送情况")]
+    listed = [(s.city, s.file, s.rows, s.flagged, s.errors, s.warnings, s.report_text, s.scan_text, s.note)
               for s in report.submissions]
     assert listed == expected
     alxa = [line for line in expected if line[0] == "阿拉善盟"]
     assert [(line[1], line[6]) for line in alxa] == [("阿拉善盟（本周）.xlsx", "已拒收")]
     reasons = {c.city: [r.text for r in c.reasons] for c in report.cities}
-    assert reasons["阿拉善盟"] == [f"台账未能汇总（{alxa[0][7]}）"]
+    assert reasons["阿拉善盟"] == [f"台账未能汇总（{alxa[0][8]}）"]
 
 
 def test_messy_inbox_in_the_terminal(messy, tmp_path):

@@ -7,6 +7,7 @@ layers so that none of them needs to know the others.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from kuangquan_cli.atomic import atomic_write, check_target
@@ -23,7 +24,7 @@ from kuangquan_cli.text import visible
 
 def merge_and_store(
     directory: str | Path, plan: Plan, year: int, week: int, *, out: Path | None, db: Path,
-    limits: Limits | None = None,
+    limits: Limits | None = None, deadline: datetime | None = None,
 ) -> MergeResult:
     """``kq merge``: merge the inbox, replace the week in the store, write the merged workbook.
 
@@ -42,7 +43,7 @@ def merge_and_store(
     list_inbox(Path(directory), (out,))  # a folder with no ledger stops here, before a new store is made
     with Store(db, create=True) as store:
         store.check()
-        result = merge_inbox(directory, plan, year, week, outputs=(out,), limits=limits)
+        result = merge_inbox(directory, plan, year, week, outputs=(out,), limits=limits, deadline=deadline)
         result.outputs = {"workbook": visible(str(out)), "db": visible(str(db))}
         content = merged_workbook(result, plan)
         saved = False

@@ -6,6 +6,8 @@ Every data row of every readable ledger is kept: rows without errors are merged,
 errors (their own, their file's, or a cross-file problem) are flagged for checking, so
 ``rows_merged + rows_flagged == rows_in`` always holds. Files that cannot be read are rejected
 with their reason and the merge goes on; the office decides what to chase from the result.
+The stamped scans beside the ledgers are listed by 盟市 (``scans``), and each file's arrival is
+set against the week's deadline when there is one.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,16 @@ from kuangquan_cli.checking.reconcile import ReconRow, reconcile, reconciliation
 from kuangquan_cli.checking.validate import FileResult, Record, validate_file
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.merging.rows import row_record
-from kuangquan_cli.merging.submissions import DUPLICATE, MERGED, REJECTED, Submission, sender, submissions
+from kuangquan_cli.merging.scans import Scan, is_scan, modified_time, moment_text, on_time
+from kuangquan_cli.merging.submissions import (
+    DUPLICATE,
+    MERGED,
+    REJECTED,
+    Submission,
+    sender,
+    submissions,
+    without_scan,
+)
 from kuangquan_cli.reading.addresses import column_letter
 from kuangquan_cli.reading.limits import Limits
 from kuangquan_cli.reference.own_files import ANNOTATED_SUFFIX, MERGED_PREFIX
@@ -73,6 +85,9 @@ class SourceFile:
     size: int
     sha256: str
     status: str = MERGED
+    arrived: datetime | None = None
+    on_time: bool | None = None
+    """Whether the file arrived by the week's deadline; None without a deadline or an arrival."""
 
     @property
     def file(self) -> str:
@@ -107,6 +122,8 @@ class SourceFile:
             "errors": self.result.errors,
             "warnings": self.result.warnings,
             "status": self.status,
+            "arrived": moment_text(self.arrived),
+            "on_time": self.on_time,
         }
         if self.status != MERGED:
             entry["reason"] = self.reason
@@ -163,6 +180,8 @@ class MergeResult(FindingTally):
     duplicate_licences: list[LicenceDuplicate]
     reconciliation: list[ReconRow]
     region_findings: list[Finding]
+    scans: list[Scan] = field(default_factory=list)
+    deadline: datetime | None = None
     outputs: dict[str, str | None] = field(default_factory=lambda: {"workbook": None, "db": None})
     replaced: bool = False
     """Whether storing the week replaced a snapshot stored before (not part of the JSON)."""
@@ -195,8 +214,13 @@ class MergeResult(FindingTally):
         return counts
 
     def submissions(self) -> list[Submission]:
-        """The 报送情况: each 盟市 with the file(s) it sent, or 未报送."""
-        return submissions((s.to_dict() for s in self.sources), self.flagged_by_file())
+        """The 报送情况: each 盟市 with the file(s) and the scan(s) it sent, or 未报送."""
+        return submissions((s.to_dict() for s in self.sources), self.flagged_by_file(),
+                           [scan.to_dict() for scan in self.scans])
+
+    @property
+    def cities_without_scan(self) -> list[str]:
+        return without_scan(scan.city for scan in self.scans)
 
     def to_dict(self) -> dict[str, Any]:
         """The §9.1 merge JSON (plus ``ignored`` files and the error/warning totals)."""
@@ -214,6 +238,9 @@ class MergeResult(FindingTally):
             "duplicate_cities": [{"city": c, "files": files} for c, files in self.duplicate_cities.items()],
             "duplicate_licences": [d.to_dict() for d in self.duplicate_licences],
             "reconciliation": [r.to_dict() for r in self.reconciliation],
+            "deadline": moment_text(self.deadline),
+            "scans": [scan.to_dict() for scan in self.scans],
+            "cities_without_scan": self.cities_without_scan,
             "outputs": dict(self.outputs),
         }
 
@@ -224,25 +251,38 @@ def _is_own_output(path: Path, outputs: tuple[Path, ...]) -> bool:
     return name.startswith(MERGED_PREFIX) or name.endswith(ANNOTATED_SUFFIX) or path.resolve() in outputs
 
 
-def list_inbox(directory: Path, outputs: tuple[Path, ...] = ()) -> tuple[list[Path], list[str]]:
-    """The ledger files of a folder, and the names of the other files (ignored).
+@dataclass(frozen=True)
+class Inbox:
+    """A week's folder: its ledgers, its stamped scans, and the names of the other files (ignored)."""
+
+    ledgers: list[Path]
+    scans: list[Path]
+    ignored: list[str]
+
+
+def list_inbox(directory: Path, outputs: tuple[Path, ...] = ()) -> Inbox:
+    """The ledger files and scans of a folder, and the names of the other files.
 
     Excel's ``~$`` lock files, kq's own outputs and temporary files are skipped without mention.
     """
     if not directory.is_dir():
         raise KqError(f"不是文件夹：{directory}")
-    ledgers, ignored = [], []
+    inbox = Inbox([], [], [])
     resolved = tuple(p.resolve() for p in outputs)
     for path in sorted(p for p in directory.iterdir() if p.is_file()):
         if path.name.startswith("~$") or is_temporary(path.name) or _is_own_output(path, resolved):
             continue
-        if path.suffix.lower() in LEDGER_SUFFIXES and not path.name.startswith("."):
-            ledgers.append(path)
+        if path.name.startswith("."):
+            inbox.ignored.append(visible(path.name))
+        elif path.suffix.lower() in LEDGER_SUFFIXES:
+            inbox.ledgers.append(path)
+        elif is_scan(path):
+            inbox.scans.append(path)
         else:
-            ignored.append(visible(path.name))
-    if not ledgers:
+            inbox.ignored.append(visible(path.name))
+    if not inbox.ledgers:
         raise KqError(f"文件夹 {directory} 中没有台账文件（.xlsx、.xlsm、.xls、.csv）")
-    return ledgers, ignored
+    return inbox
 
 
 def _source(path: Path, plan: Plan, as_of: date, limits: Limits | None) -> SourceFile:
@@ -254,6 +294,7 @@ def _source(path: Path, plan: Plan, as_of: date, limits: Limits | None) -> Sourc
     if not source.readable:
         source.status = REJECTED
     return source
+
 
 
 def _region_order(source: SourceFile) -> tuple[int, str]:
@@ -317,17 +358,24 @@ def _cross_file_licences(sources: list[SourceFile]) -> list[LicenceDuplicate]:
 
 def merge_inbox(
     directory: str | Path, plan: Plan, year: int, week: int, outputs: tuple[Path, ...] = (),
-    limits: Limits | None = None,
+    limits: Limits | None = None, deadline: datetime | None = None,
+    arrival: Callable[[Path], datetime | None] = modified_time,
 ) -> MergeResult:
     """Read, check and merge every ledger in ``directory`` for ISO week ``week`` of ``year``.
 
     Done dates are checked against the Sunday of that week. ``outputs`` are files to leave out
     of the inbox (a merged workbook written into the same folder); ``limits`` bound each file.
+    Each file's ``arrival`` (its time in the inbox, unless told otherwise) is set against
+    ``deadline``, else the plan's deadline of the week, if either is known.
     """
     directory = Path(directory)
-    paths, ignored = list_inbox(directory, outputs)
+    inbox = list_inbox(directory, outputs)
     as_of = week_range(year, week)[1]
-    sources = sorted((_source(path, plan, as_of, limits) for path in paths), key=_region_order)
+    deadline = deadline or plan.deadline(year, week)
+    sources = sorted((_source(path, plan, as_of, limits) for path in inbox.ledgers), key=_region_order)
+    for source in sources:
+        source.arrived = arrival(source.result.path)
+        source.on_time = on_time(source.arrived, deadline)
     duplicate_cities = _set_aside_duplicates(sources)
     counted = [s for s in sources if s.status == MERGED]
     duplicate_licences = _cross_file_licences(counted)
@@ -337,6 +385,7 @@ def merge_inbox(
     region = [make_finding("merge.missing_city", file=None, city=c) for c in missing]
     if not missing:
         region += reconciliation_findings(recon, plan)
-    return MergeResult(year, week, directory, sources, ignored, missing, duplicate_cities, duplicate_licences,
-                       recon, region)
+    scans = [Scan.of(path, arrival(path)) for path in inbox.scans]
+    return MergeResult(year, week, directory, sources, inbox.ignored, missing, duplicate_cities, duplicate_licences,
+                       recon, region, scans, deadline)
 

@@ -114,10 +114,13 @@ def _findings_table(result: MergeResult) -> Table:
 
 
 def _submissions_table(result: MergeResult) -> Table:
-    """报送情况: each 盟市 in order with the file(s) it sent, or 未报送; unknown files last."""
-    headers = ["盟市", "文件", "行数", "待核实行数", "错误", "警告", "状态", "说明"]
+    """报送情况: each 盟市 in order with the file(s) it sent (电子版), or 未报送, and its stamped
+    scan(s) (盖章扫描版); unknown files and scans last."""
+    headers = ["盟市", "电子版", "行数", "待核实行数", "错误", "警告", "状态", "到达时间", "按时报送", "盖章扫描版",
+               "说明"]
     rows: list[list[Any]] = [
-        [s.city, s.file, s.rows, s.flagged, s.errors, s.warnings, s.text.merge, s.note]
+        [s.city, s.file, s.rows, s.flagged, s.errors, s.warnings, s.text.merge, s.arrival_text, s.on_time_text,
+         s.scan_text, s.note]
         for s in result.submissions()
     ]
     return Table("报送情况", headers, rows)

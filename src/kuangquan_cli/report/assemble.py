@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.merging.store import Snapshot, Store
@@ -127,6 +127,9 @@ def _submission_reason(sent: list[Submission]) -> LagReason | None:
     if errors:
         flagged = sum(s.flagged for s in counted)
         return LagReason("invalid", f"台账未通过校验：{errors} 个错误，{flagged} 行待核实")
+    late = [s for s in counted if s.on_time is False]
+    if late:
+        return LagReason("late", f"台账逾期报送（{late[0].arrival_text} 收到）")
     return None
 
 
@@ -288,7 +291,7 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
         overdue_by_city[item.city] += 1
     region: Any = region_line(table)  # one row of 盟市统计 (a Series)
     region_rate = line_rate(region)
-    sent = submissions(current.files, flagged_by_file(current.rows))
+    sent = submissions(current.summary["files"], flagged_by_file(current.rows), current.summary.get("scans"))
     cities = _cities(table, previous_table, comparison, _CityFacts(sent, overdue_by_city, region_rate))
     tasks = _tasks(frame, table, plan, comparison)
     change, compared = rate_change(frame, before, plan) if before is not None else (None, None)
@@ -308,4 +311,5 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
         tasks=tasks, cities=cities, departments=_departments(frame, comparison, plan),
         overdue=overdue[:OVERDUE_LISTED], overdue_total=len(overdue), submissions=sent,
         stats=_stats(table, plan, cities), task_labels=[t.label for t in plan.tasks], trend=list(trend),
+        deadline=datetime.fromisoformat(deadline) if (deadline := current.summary.get("deadline")) else None,
     )

@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from kuangquan_cli.merging.submissions import Submission
+from kuangquan_cli.merging.submissions import UNMATCHED_SCAN, Submission
 from kuangquan_cli.merging.summary_tables import completion_rate
 from kuangquan_cli.reference.weeks import week_label
 
@@ -148,6 +148,8 @@ class ReportData:
     stats: list[StatsRow]
     task_labels: list[str]
     trend: list[TrendPoint]
+    deadline: datetime | None = None
+    """When the week's ledgers were due (``kq merge --deadline`` or the plan); None if not set."""
 
     @property
     def label(self) -> str:
@@ -165,6 +167,19 @@ class ReportData:
     @property
     def laggards(self) -> list[CityLine]:
         return [c for c in self.cities if c.reasons]
+
+    @property
+    def without_scan(self) -> list[str] | None:
+        """The 盟市 that sent no stamped scan (盖章扫描版); None where scans were not recorded."""
+        lines = [s for s in self.submissions if s.city is not None and s.status != UNMATCHED_SCAN]
+        if any(s.scans is None for s in lines):
+            return None
+        return list(dict.fromkeys(s.city for s in lines if not s.scans))
+
+    @property
+    def late(self) -> list[str]:
+        """The 盟市 whose counted ledger arrived after the deadline."""
+        return list(dict.fromkeys(s.city for s in self.submissions if s.counted and s.on_time is False and s.city))
 
     @property
     def overdue_more(self) -> int:
