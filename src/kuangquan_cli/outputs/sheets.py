@@ -39,14 +39,16 @@ if TYPE_CHECKING:
 A4, A3 = 9, 8
 _PERCENT_FORMAT = "0.0%"
 #: Column widths (in Excel's units, about one Latin letter each; a Chinese character takes two).
-#: A column is as wide as its widest text, if that is no wider than ``_WRAP_WIDTH``, else its text
-#: wraps in a width where most of it (``_TYPICAL``) takes ``_LINES`` lines: the long texts (推进措施)
-#: get the room and rows stay a few lines tall, so a ledger of 30 columns prints on one A3
-#: page's width in a legible size. All-ASCII text (a licence number, a code) has no place to
-#: break and is not wrapped below ``_MAX_WIDTH``. A header counts up to ``_HEADER_WIDTH`` and
-#: wraps beyond it.
-_MIN_WIDTH, _WRAP_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 6, 12, 30, 8
+#: A table that fits its paper's width (``_PAGE_WIDTH``, what a landscape page holds at full size)
+#: has each column as wide as its widest text, up to ``_MAX_WIDTH`` (longer text wraps). A wider
+#: table is narrowed: a text column wider than ``_WRAP_WIDTH`` wraps in a width where most of its
+#: text (``_TYPICAL``) takes ``_LINES`` lines, so the long texts (推进措施) get the room, rows stay a
+#: few lines tall, and a ledger of 30 columns prints on one A3 page's width in a legible size.
+#: All-ASCII text (a licence number, a code) has no place to break and keeps its width. A header
+#: counts up to ``_HEADER_WIDTH`` and wraps beyond it.
+_MIN_WIDTH, _WRAP_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 6, 12, 40, 8
 _TYPICAL, _LINES = 0.8, 3
+_PAGE_WIDTH = {A4: 140, A3: 200}
 #: Widths are taken from the first rows only: a region's 300,000 rows would cost seconds.
 _WIDTH_SAMPLE = 300
 #: Text is written with ``write_string`` only; should a generic ``write`` ever be used, these still
@@ -97,23 +99,26 @@ class Column:
     wrapped: bool
 
 
-def _column(header: str, sample: list[Any]) -> Column:
+def _column(header: str, sample: list[Any], narrow: bool) -> Column:
     widths = sorted(map(_display_width, sample))
     widest = max([min(display_width(header), _HEADER_WIDTH), *widths]) + 1
     numeric = bool(sample) and all(map(_is_number, sample))
-    if all(str(value).isascii() for value in sample):
-        limit = _MAX_WIDTH
-    else:
+    limit = _MAX_WIDTH
+    if narrow and not all(str(value).isascii() for value in sample):
         typical = widths[int(_TYPICAL * (len(widths) - 1))]
         limit = min(max(_WRAP_WIDTH, math.ceil(typical / _LINES) + 1), _MAX_WIDTH)
     return Column(min(max(widest, _MIN_WIDTH), limit), numeric, widest > limit)
 
 
 def columns(table: Table) -> list[Column]:
-    """Each column's width (fitted to its content; wider text wraps), and whether it holds
-    numbers (aligned right, header too)."""
-    return [_column(header, [row[index] for row in table.rows[:_WIDTH_SAMPLE] if row[index] is not None])
-            for index, header in enumerate(table.headers)]
+    """Each column's width (fitted to its content; wider text wraps, narrower where the table is
+    too wide for its paper), and whether it holds numbers (aligned right, header too)."""
+    samples = [[row[index] for row in table.rows[:_WIDTH_SAMPLE] if row[index] is not None]
+               for index in range(len(table.headers))]
+    laid_out = [_column(header, sample, False) for header, sample in zip(table.headers, samples, strict=True)]
+    if sum(c.width for c in laid_out) <= _PAGE_WIDTH[table.paper]:
+        return laid_out
+    return [_column(header, sample, True) for header, sample in zip(table.headers, samples, strict=True)]
 
 
 class Formats:
