@@ -11,14 +11,14 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,portal]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 LINT_STAMP := $(VENV)/.installed-lint
 $(LINT_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	$(BIN)/python -m pip install --quiet -e '.[test,portal,lint]'
 	touch $(LINT_STAMP)
 
 demo: install

@@ -20,18 +20,22 @@ import argparse
 import json
 import os
 import platform
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks.ledgers import WEEK, inbox, ledger, region_ledger
+from benchmarks.ledgers import CITY, WEEK, inbox, ledger, region_ledger
 
 SIZES = (300, 3_000, 30_000, 300_000)
 #: The region-wide ledger measured (all 12 盟市 in one file, like the office's own list).
@@ -198,6 +202,92 @@ def measure_merge_memory(files: int = MEMORY_MERGE[0], rows_each: int = MEMORY_M
                 "met": merged.peak_mb <= MEMORY_TARGET_MB}
 
 
+#: The most an upload may take, sent to answered, on a warm ``kq serve`` (issue 18).
+PORTAL_TARGET_S = 0.5
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def portal(scratch: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """``kq serve`` in a process of its own on 127.0.0.1, its tokens issued: its address and the
+    tokens by holder (the office's as ``office``); stopped on leaving."""
+    import httpx
+
+    db = scratch / "kq.db"
+    made = json.loads(subprocess.run(kq("tokens", "--db", str(db), "--format", "json"), capture_output=True,
+                                     check=True).stdout)
+    tokens = {"office": made["office"], **made["cities"]}
+    port = free_port()
+    server = subprocess.Popen(kq("serve", "--inbox", str(scratch / "inbox"), "--db", str(db), "--port", str(port),
+                                 "--week", str(WEEK)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/api/status", headers={"Authorization": f"Bearer {tokens['office']}"}, timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("kq serve did not start") from None
+                time.sleep(0.1)
+        yield base, tokens
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _upload(base: str, token: str, name: str, content: bytes) -> tuple[float, float]:
+    """One ``POST /api/upload`` on a connection of its own: when it was sent and when its answer was read."""
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=60) as client:
+        started = time.perf_counter()
+        answer = client.post("/api/upload", headers={"Authorization": f"Bearer {token}"},
+                             files={"file": (name, content)})
+        done = time.perf_counter()
+    answer.raise_for_status()
+    return started, done
+
+
+def measure_portal(rows: int = 300, repeat: int = 5, files: int = 12, rows_each: int = 250) -> list[dict[str, Any]]:
+    """Upload to answer through ``kq serve``, warm (one upload first): a ``rows``-row ledger,
+    ``repeat`` times one after another; then ``files`` 盟市 uploading at the same moment (from
+    the first sent to the last answered, and each one's own time)."""
+    content = ledger(rows).read_bytes()
+    folder = inbox(files, rows_each)
+    ledgers = {path.stem: path.read_bytes() for path in sorted(folder.glob("*.xlsx"))}
+    with tempfile.TemporaryDirectory() as scratch, portal(Path(scratch)) as (base, tokens):
+        _upload(base, tokens[CITY], "warm-up.xlsx", content)
+        single = [done - sent for sent, done in (_upload(base, tokens[CITY], "台账.xlsx", content)
+                                                 for _ in range(repeat))]
+        with ThreadPoolExecutor(max_workers=len(ledgers)) as pool:
+            times = list(pool.map(lambda item: _upload(base, tokens[item[0]], "台账.xlsx", item[1]), ledgers.items()))
+    each = [done - sent for sent, done in times]
+    return [
+        {"check": f"upload {rows} rows, one at a time (median of {repeat})", "seconds": statistics.median(single),
+         "best": min(single), "worst": max(single), "target": PORTAL_TARGET_S,
+         "met": statistics.median(single) <= PORTAL_TARGET_S},
+        {"check": f"{len(ledgers)} 盟市 × {rows_each} rows at once (first sent to last answered)",
+         "seconds": max(done for _, done in times) - min(sent for sent, _ in times),
+         "best": min(each), "worst": max(each), "target": None, "met": None},
+    ]
+
+
+def portal_table(uploads: Sequence[dict[str, Any]]) -> list[str]:
+    return markdown_table(
+        ["upload to answer", "time", "fastest", "slowest", "target", "met"], "lrrrrc",
+        ([u["check"], f"{u['seconds']:.3f} s", f"{u['best']:.3f} s", f"{u['worst']:.3f} s",
+          f"≤ {u['target']:g} s" if u["target"] else "", {True: "yes", False: "no", None: ""}[u["met"]]]
+         for u in uploads),
+    )
+
+
 def machine() -> dict[str, str]:
     """What the figures were measured on."""
     cpu = platform.processor() or platform.machine()
@@ -281,7 +371,7 @@ def memory_table(merges: Sequence[dict[str, Any]]) -> list[str]:
 
 def report(sizes: list[dict[str, Any]], checks: list[dict[str, Any]], host: dict[str, str],
            phases: Sequence[dict[str, Any]] = (), merges: Sequence[dict[str, Any]] = (),
-           regions: Sequence[dict[str, Any]] = ()) -> str:
+           regions: Sequence[dict[str, Any]] = (), uploads: Sequence[dict[str, Any]] = ()) -> str:
     """The figures as Markdown, with the machine they were measured on."""
     lines = ["# kq benchmarks", "",
              "Written by `make bench` (`python -m benchmarks.run`). Each figure is the best of a few fresh",
@@ -299,6 +389,9 @@ def report(sizes: list[dict[str, Any]], checks: list[dict[str, Any]], host: dict
         lines += ["## Where the time goes (in one process, after imports)", "", *phase_table(phases), ""]
     if merges:
         lines += ["## Memory of a large merge (store and workbook written)", "", *memory_table(merges), ""]
+    if uploads:
+        lines += ["## The portal: upload to answer on a warm `kq serve` (`POST /api/upload`, this machine)", "",
+                  *portal_table(uploads), ""]
     return "\n".join(lines)
 
 
@@ -316,13 +409,14 @@ def main(argv: list[str] | None = None) -> int:
         regions.append(measure_size(REGION_ROWS, path=region_ledger(REGION_ROWS)))
         print(size_table(regions)[-1], "(region-wide)", flush=True)
     checks = measure_startup(1 if args.quick else 5)
+    uploads = measure_portal(repeat=1 if args.quick else 5)
     phases, merges = [], []
     if not args.quick:
         checks += measure_merge()
         phases = [measure_phases(rows) for rows in (30_000, 300_000)]
         merges = [measure_merge_memory()]
-    text = report(sizes, checks, machine(), phases, merges, regions)
-    print("\n".join(check_table(checks) + phase_table(phases) + memory_table(merges)))
+    text = report(sizes, checks, machine(), phases, merges, regions, uploads)
+    print("\n".join(check_table(checks) + phase_table(phases) + memory_table(merges) + portal_table(uploads)))
     out = args.out or (None if args.quick else RESULTS)
     if out:
         out.write_text(text, encoding="utf-8")

@@ -225,3 +225,58 @@ def run_kq(monkeypatch, capfd, *args: str) -> tuple[int, str, str]:
         code = int(stop.code or 0)
     out, err = capfd.readouterr()
     return code, out, err
+
+
+# ---- the portal (kq serve) --------------------------------------------------------------------
+
+PORTAL_WEEK = (2022, 38)
+
+
+@dataclass(frozen=True)
+class PortalSite:
+    """A portal's inbox and store with the 13 tokens issued, and its settings (week 2022-W38)."""
+
+    inbox: Path
+    db: Path
+    tokens: dict[str, str]
+    settings: Any
+
+    def ledger_path(self, name: str) -> Path:
+        return self.inbox / "2022-W38" / name
+
+
+def portal_site(root: Path, max_file_mb: float = 1.0, workers: int = 2) -> PortalSite:
+    from kuangquan_cli.merging.store import Store
+    from kuangquan_cli.portal.records import issue_tokens
+    from kuangquan_cli.portal.service import Settings
+    from kuangquan_cli.reading.limits import Limits
+    from kuangquan_cli.reference.plan import load_plan
+
+    db = root / "kq.db"
+    with Store(db, create=True) as store:
+        tokens = issue_tokens(store)
+    settings = Settings(root / "inbox", db, load_plan(), Limits(max_file_mb=max_file_mb), PORTAL_WEEK, workers)
+    return PortalSite(root / "inbox", db, tokens, settings)
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of a page's forms."""
+    import re
+
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html
+    return found[1]
+
+
+def sign_in(client: Any, token: str) -> str:
+    """Open the access link as a browser does; the CSRF token of the page it leads to."""
+    answer = client.get(f"/t/{token}")
+    assert answer.status_code == 200, answer.text
+    return csrf_of(answer.text)
+
+
+def ledger_bytes(directory: Path, city: str, rows: Iterable[dict[str, Any]], title: str | None = "") -> bytes:
+    """A ledger of ``city`` as the bytes a browser sends (title: the city's unless given; None: no title)."""
+    path = write_ledger(directory / f"upload-{city}.xlsx", rows,
+                        title=f"{city}盘活矿业权工作台账" if title == "" else title)
+    return path.read_bytes()

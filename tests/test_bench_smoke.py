@@ -52,3 +52,12 @@ def test_the_report_names_the_machine() -> None:
              "target": 5.0, "met": True}
     text = run.report([size], [check], run.machine())
     assert "| 300 | 0.20 s | 0.02 s | 10.00× |" in text and "python-calamine" in text and "cpu:" in text
+
+
+@pytest.mark.slow
+def test_uploads_to_a_warm_portal_are_timed(cache: Path) -> None:
+    uploads = run.measure_portal(rows=40, repeat=1, files=2, rows_each=20)
+    assert [u["check"] for u in uploads] == ["upload 40 rows, one at a time (median of 1)",
+                                             "2 盟市 × 20 rows at once (first sent to last answered)"]
+    assert all(0 < u["best"] <= u["worst"] for u in uploads) and uploads[0]["target"] == run.PORTAL_TARGET_S
+    assert run.portal_table(uploads)[2].startswith("| upload 40 rows, one at a time (median of 1) | ")

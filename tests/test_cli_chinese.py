@@ -84,7 +84,8 @@ def test_the_mistakes_the_clerks_made(run, places):
     (["validate", "x.xlsx", "--year", "今年"], "--year 应为整数，现为 今年"),
     (["validate", "x.xlsx", "--max-file-mb", "0"], "--max-file-mb 应为大于0的数，现为 0"),
     (["history", "--db", "{folder}"], "{folder} 是文件夹，不是文件"),
-    (["frobnicate"], "没有命令 frobnicate；可用的命令：validate、schema、template、merge、history、report"),
+    (["frobnicate"],
+     "没有命令 frobnicate；可用的命令：validate、schema、template、merge、history、baseline、report、tokens、serve"),
 ])
 def test_the_other_usual_mistakes(run, places, args, message):
     folder = str(places["folder"])
@@ -101,7 +102,7 @@ def _mistakes(command: click.Command, places: dict[str, Path]) -> Iterator[list[
     yield [*given, "--no-such-option"]
     if not any(p.nargs == -1 for p in arguments):
         yield [*given, "多余"]
-    if arguments:
+    if any(p.required for p in arguments):
         yield []  # the argument missing
     for p in command.params:
         if not isinstance(p, click.Option) or p.hidden:

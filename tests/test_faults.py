@@ -248,11 +248,12 @@ def test_a_damaged_store_is_not_written_into(stored, inbox, tmp_path, monkeypatc
     assert not out.exists() and digest(stored) == before
 
 
-def test_a_dropped_table_is_called_damaged(stored, monkeypatch, capfd):
-    sqlite3.connect(stored, isolation_level=None).execute("DROP TABLE finding")
+@pytest.mark.parametrize("table", ["finding", "file_content"])  # a table of the first schema, one of a later step
+def test_a_dropped_table_is_called_damaged(stored, monkeypatch, capfd, table):
+    sqlite3.connect(stored, isolation_level=None).execute(f"DROP TABLE {table}")
     for command in ("history", "report"):
         code, _, err = run_kq(monkeypatch, capfd, command, "--db", str(stored))
-        assert (code, err) == (2, f"错误：数据库 {stored} 已损坏（缺少数据表 finding）{DAMAGED_ADVICE}\n")
+        assert (code, err) == (2, f"错误：数据库 {stored} 已损坏（缺少数据表 {table}）{DAMAGED_ADVICE}\n")
 
 
 def test_a_busy_store_is_never_called_damaged(stored, monkeypatch, capfd):

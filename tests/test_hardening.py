@@ -96,7 +96,9 @@ def with_doctype(doctype: str, entity: str) -> bytes:
     """A ledger whose sheet XML declares entities and uses one in the first title cell."""
     def change(part: bytes) -> bytes:
         part = part.replace(b"<worksheet", doctype.encode() + b"<worksheet", 1)
-        return part.replace("包头市盘活矿业权工作台账".encode(), f"&{entity};".encode(), 1)
+        # the title cell A1 as inline text (openpyxl keeps it in the shared strings, or inline, by writer)
+        title = f'<c r="A1" t="inlineStr"><is><t>&{entity};</t></is></c>'.encode()
+        return re.sub(rb'<c r="A1"[^>]*?(?:/>|>.*?</c>)', lambda _: title, part, count=1, flags=re.S)
     return rezip(ledger_bytes(), in_sheet(change))
 
 

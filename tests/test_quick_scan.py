@@ -379,3 +379,12 @@ def test_calamine_reads_the_cells_where_the_inspection_placed_them(sheet: Sheet)
     read = calamine.CalamineWorkbook.from_filelike(io.BytesIO(xlsx(sheet))).get_sheet_by_index(0)
     walked = corners(scanned(_ExactCells, [sheet.xml()]))
     assert (None if read.height == 0 else (*read.start, *read.end)) == walked == sheet.truth()
+
+
+@pytest.mark.parametrize("empty", [b'<c r="{}" s="1"/>', b'<c r="{}" s="1" t="n"></c>', b'<x:c r="{}" s="1"></x:c>'])
+def test_an_empty_cell_is_not_counted_however_it_is_written(empty: bytes) -> None:
+    """Excel writes a formatted empty cell ``<c …/>``; openpyxl with lxml writes ``<c …></c>``.
+    calamine skips both, so the exact walk does too (a sheet formatted to its last row is fine)."""
+    far = b"".join(empty.replace(b"{}", ref) for ref in (b"XFD10", b"B60000"))
+    xml = b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="10">' + far + b"</row>"
+    assert corners(scanned(_ExactCells, [xml + b"</sheetData>"])) == (0, 0, 0, 0)

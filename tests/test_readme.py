@@ -186,8 +186,13 @@ def kq_json(*args: str) -> dict[str, Any]:
 
 
 def test_docs_json_lists_exactly_the_keys_the_commands_emit(tmp_path: Path):
-    """An inbox with every kind of entry: a rejected file, an ignored one, a 盟市 sent twice, a
-    licence in two files and a 盟市 missing, so that every object of the outputs has its keys."""
+    """A baseline stored from a whole week, then an inbox with every kind of entry: a rejected file,
+    an ignored one, a 盟市 sent twice, a licence in two files (and in the baseline under another
+    盟市), a 盟市 missing, so that every object of the outputs has its keys."""
+    db = tmp_path / "kq.db"
+    write_inbox(tmp_path / "2022-W37", per_city=2)
+    kq_json("merge", str(tmp_path / "2022-W37"), "--db", str(db), "--out", str(tmp_path / "w37.xlsx"))
+    stored = kq_json("baseline", "--week", "37", "--note", "核实结果", "--db", str(db))
     inbox = tmp_path / "2022-W38"
     paths = write_inbox(inbox, per_city=2, cities=["呼和浩特市", "包头市", "乌海市"])
     write_city(inbox, "乌海市", city_rows("乌海市", 2, 5000), name="乌海市（更正）.xlsx")
@@ -196,15 +201,19 @@ def test_docs_json_lists_exactly_the_keys_the_commands_emit(tmp_path: Path):
     write_city(inbox, "包头市", shared)
     (inbox / "损坏.xlsx").write_bytes(b"not a workbook")
     (inbox / "说明.txt").write_text("本周台账", encoding="utf-8")
-    db = tmp_path / "kq.db"
 
-    validated = kq_json("validate", "--week", "38", str(paths["包头市"]), str(inbox / "损坏.xlsx"))
+    validated = kq_json("validate", "--week", "38", str(paths["包头市"]), str(inbox / "损坏.xlsx"), "--db", str(db))
     merged = kq_json("merge", str(inbox), "--db", str(db), "--out", str(tmp_path / "汇总.xlsx"))
     history = kq_json("history", "--db", str(db))
+    inputs = kq_json("history", "--week", "38", "--restore", str(tmp_path / "恢复"), "--db", str(db))
+    baselines = kq_json("baseline", "--db", str(db))
 
     assert merged["duplicate_licences"] and merged["duplicate_cities"] and merged["missing_cities"]
     assert {f["status"] for f in merged["files"]} == {"merged", "duplicate", "rejected"}
-    assert keys(validated) | keys(merged) | keys(history) == documented_keys()
+    assert {d["kind"] for d in merged["baseline"]["differences"]} == {"missing", "outside", "differs"}
+    assert stored == baselines["baselines"][0] and validated["baseline"]
+    emitted = [validated, merged, history, inputs, baselines]
+    assert set().union(*map(keys, emitted)) == documented_keys()
 
 
 # ---- links and citations ----------------------------------------------------------------------

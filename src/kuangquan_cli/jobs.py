@@ -26,7 +26,8 @@ def merge_and_store(
     directory: str | Path, plan: Plan, year: int, week: int, *, out: Path | None, db: Path,
     limits: Limits | None = None, deadline: datetime | None = None,
 ) -> MergeResult:
-    """``kq merge``: merge the inbox, replace the week in the store, write the merged workbook.
+    """``kq merge``: merge the inbox (set against the latest stored baseline, if any), replace the
+    week in the store with the bytes of every file it read, write the merged workbook.
 
     The inbox is listed first, so that a command that merges nothing leaves no new store behind.
     Then the store is opened (its version checked, its pages by ``PRAGMA quick_check``: a tenth of
@@ -43,7 +44,8 @@ def merge_and_store(
     list_inbox(Path(directory), (out,))  # a folder with no ledger stops here, before a new store is made
     with Store(db, create=True) as store:
         store.check()
-        result = merge_inbox(directory, plan, year, week, outputs=(out,), limits=limits, deadline=deadline)
+        result = merge_inbox(directory, plan, year, week, outputs=(out,), limits=limits,
+                             baseline=store.latest_baseline(), deadline=deadline)
         result.outputs = {"workbook": visible(str(out)), "db": visible(str(db))}
         content = merged_workbook(result, plan)
         saved = False

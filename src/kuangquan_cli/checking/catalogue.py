@@ -141,6 +141,15 @@ CODES: tuple[Code, ...] = (
     _code("merge.duplicate_city", _E, "盟市重复报送",
           "{city}报送了 {count} 份台账（{files}），按 {first} 统计；本文件各行已放入待核实，请确认以哪一份为准",
           "与{city}确认以哪一份为准，撤回另一份"),
+    # against the stored baseline (docs/reconciliation.md#底数清单)
+    _code("baseline.missing", _W, "底数中的矿业权台账中没有",
+          "底数（第 {version} 版）中{city}的矿业权 {licence_no}{name}不在{city}的台账中",
+          "核实是否漏报；确已注销、移交的，由办公室更新底数"),
+    _code("baseline.outside", _W, "矿业权不在底数中", "许可证号 {value} 不在底数（第 {version} 版）中",
+          "核实许可证号是否填错；确属新增的，由办公室更新底数"),
+    _code("baseline.differs", _W, "与底数不一致",
+          "{label}与底数（第 {version} 版）不一致：底数为{before}，台账为{after}",
+          "核实后改正台账，或由办公室更新底数"),
 )
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in CODES}

@@ -37,3 +37,11 @@ def group_findings(findings: list[Finding]) -> tuple[list[FindingGroup], list[Fi
     groups.sort(key=lambda g: len(g.findings), reverse=True)
     grouped = {id(f) for g in groups for f in g.findings}
     return groups, [f for f in findings if id(f) not in grouped]
+
+
+def share(rows: int, total: int) -> str:
+    """A share of the rows, rounded, but never 100% unless it is all of them nor 0% unless none."""
+    if rows >= total:
+        return "100%"
+    percent = min(round(rows * 100 / total), 99)
+    return f"{percent}%" if percent else "不到 1%"

@@ -60,11 +60,21 @@ class CityCount(NamedTuple):
         return self._asdict()
 
 
+def counted_reason(task: int | None, reason: str | None, plan: Plan) -> str | None:
+    """The reason a right counts under: a blank reason of a task whose reason may be left blank
+    is that task's only reason (勘查程度不足 of tasks (三) and (六))."""
+    if reason is None and task is not None:
+        found = plan.task(task)
+        if found.reason_optional and len(found.reasons) == 1:
+            return next(iter(found.reasons))
+    return reason
+
+
 class _Tally:
     """Rights per task, per (task, reason) and of the mines that cannot resume.
 
-    Blank reasons of tasks whose reason is optional count as that task's only reason; the mines
-    that cannot resume are counted apart, against the plan's 166.
+    Reasons count as ``counted_reason`` says; the mines that cannot resume are counted apart,
+    against the plan's 166.
     """
 
     def __init__(self, plan: Plan) -> None:
@@ -79,12 +89,8 @@ class _Tally:
             return
         if right.task is None:
             return
-        task = self.plan.task(right.task)
-        reason = right.reason
-        if reason is None and task.reason_optional and len(task.reasons) == 1:
-            reason = next(iter(task.reasons))
         self.per_task[right.task] += count
-        self.per_reason[right.task, reason] += count
+        self.per_reason[right.task, counted_reason(right.task, right.reason, self.plan)] += count
 
     def count(self, task: int | None, reason: str | None) -> int:
         if task is None:

@@ -124,6 +124,9 @@ class ValidationReport(FindingTally):
     reconciliation: list[ReconRow]
     region_findings: list[Finding]
     by_city: list[CityCount] = field(default_factory=list)
+    baseline: dict[str, Any] | None = None
+    """The JSON of the files set against the stored baseline (checking/baseline.py), when they
+    were (``kq validate --db``); its findings are among ``region_findings``."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -140,6 +143,7 @@ class ValidationReport(FindingTally):
             },
             "reconciliation": [r.to_dict() for r in self.reconciliation],
             "reconciliation_by_city": [c.to_dict() for c in self.by_city],
+            "baseline": self.baseline,
             "findings": [f.to_dict() for f in self.region_findings],
         }
 

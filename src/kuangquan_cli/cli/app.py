@@ -11,12 +11,15 @@ import sys
 
 import click
 
+from kuangquan_cli.cli.commands.baseline import baseline
 from kuangquan_cli.cli.commands.history import history
 from kuangquan_cli.cli.commands.merge import merge
 from kuangquan_cli.cli.commands.report import report
 from kuangquan_cli.cli.commands.samples import samples
 from kuangquan_cli.cli.commands.schema import schema
+from kuangquan_cli.cli.commands.serve import serve
 from kuangquan_cli.cli.commands.template import template
+from kuangquan_cli.cli.commands.tokens import tokens
 from kuangquan_cli.cli.commands.validate import validate
 from kuangquan_cli.cli.options import CONTEXT, BadValue, KqGroup, param_name
 from kuangquan_cli.errors import KqError, os_error_reason
@@ -40,7 +43,10 @@ cli.add_command(samples)
 cli.add_command(template)
 cli.add_command(merge)
 cli.add_command(history)
+cli.add_command(baseline)
 cli.add_command(report)
+cli.add_command(tokens)
+cli.add_command(serve)
 
 
 def _is_flag(option: str) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kuangquan_cli.atomic import is_temporary
+from kuangquan_cli.checking.baseline import Baseline, BaselineCheck, check_against_baseline
 from kuangquan_cli.checking.findings import Finding, FindingTally, make_finding
 from kuangquan_cli.checking.reconcile import ReconRow, reconcile, reconciliation_findings
 from kuangquan_cli.checking.validate import FileResult, Record, validate_file
@@ -85,6 +86,8 @@ class SourceFile:
     size: int
     sha256: str
     status: str = MERGED
+    content: bytes | None = field(default=None, repr=False)
+    """The file's bytes as read, kept for the store (None where they could not be read)."""
     arrived: datetime | None = None
     on_time: bool | None = None
     """Whether the file arrived by the week's deadline; None without a deadline or an arrival."""
@@ -180,6 +183,9 @@ class MergeResult(FindingTally):
     duplicate_licences: list[LicenceDuplicate]
     reconciliation: list[ReconRow]
     region_findings: list[Finding]
+    baseline: BaselineCheck | None = None
+    """The counted rows set against the stored baseline, when one is stored (its findings are
+    among ``region_findings``)."""
     scans: list[Scan] = field(default_factory=list)
     deadline: datetime | None = None
     outputs: dict[str, str | None] = field(default_factory=lambda: {"workbook": None, "db": None})
@@ -238,6 +244,7 @@ class MergeResult(FindingTally):
             "duplicate_cities": [{"city": c, "files": files} for c, files in self.duplicate_cities.items()],
             "duplicate_licences": [d.to_dict() for d in self.duplicate_licences],
             "reconciliation": [r.to_dict() for r in self.reconciliation],
+            "baseline": self.baseline.to_dict() if self.baseline else None,
             "deadline": moment_text(self.deadline),
             "scans": [scan.to_dict() for scan in self.scans],
             "cities_without_scan": self.cities_without_scan,
@@ -286,11 +293,13 @@ def list_inbox(directory: Path, outputs: tuple[Path, ...] = ()) -> Inbox:
 
 
 def _source(path: Path, plan: Plan, as_of: date, limits: Limits | None) -> SourceFile:
+    data: bytes | None
     try:
         data = path.read_bytes()
     except OSError:  # validate_file reports why the file cannot be read
-        data = b""
-    source = SourceFile(validate_file(path, plan, as_of, limits=limits), len(data), hashlib.sha256(data).hexdigest())
+        data = None
+    size, digest = len(data or b""), hashlib.sha256(data or b"").hexdigest()
+    source = SourceFile(validate_file(path, plan, as_of, limits=limits), size, digest, content=data)
     if not source.readable:
         source.status = REJECTED
     return source
@@ -358,15 +367,16 @@ def _cross_file_licences(sources: list[SourceFile]) -> list[LicenceDuplicate]:
 
 def merge_inbox(
     directory: str | Path, plan: Plan, year: int, week: int, outputs: tuple[Path, ...] = (),
-    limits: Limits | None = None, deadline: datetime | None = None,
+    limits: Limits | None = None, baseline: Baseline | None = None, deadline: datetime | None = None,
     arrival: Callable[[Path], datetime | None] = modified_time,
 ) -> MergeResult:
     """Read, check and merge every ledger in ``directory`` for ISO week ``week`` of ``year``.
 
     Done dates are checked against the Sunday of that week. ``outputs`` are files to leave out
     of the inbox (a merged workbook written into the same folder); ``limits`` bound each file.
-    Each file's ``arrival`` (its time in the inbox, unless told otherwise) is set against
-    ``deadline``, else the plan's deadline of the week, if either is known.
+    With a ``baseline`` the counted rows are set against it, each 盟市 that sent against its own
+    part (docs/reconciliation.md#底数清单). Each file's ``arrival`` (its time in the inbox, unless
+    told otherwise) is set against ``deadline``, else the plan's deadline of the week, if known.
     """
     directory = Path(directory)
     inbox = list_inbox(directory, outputs)
@@ -385,7 +395,13 @@ def merge_inbox(
     region = [make_finding("merge.missing_city", file=None, city=c) for c in missing]
     if not missing:
         region += reconciliation_findings(recon, plan)
+    check = None
+    if baseline is not None:
+        cities = divisions().cities
+        check = check_against_baseline(baseline, [s.result for s in counted], plan,
+                                       checked=[c for c in cities if c not in missing], listed=cities)
+        region += check.findings
     scans = [Scan.of(path, arrival(path)) for path in inbox.scans]
     return MergeResult(year, week, directory, sources, inbox.ignored, missing, duplicate_cities, duplicate_licences,
-                       recon, region, scans, deadline)
+                       recon, region, check, scans, deadline)
 

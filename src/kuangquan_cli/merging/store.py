@@ -21,6 +21,7 @@ import contextlib
 import functools
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
+from kuangquan_cli.checking.baseline import Baseline, BaselineInfo, BaselineRight
 from kuangquan_cli.checking.parse import RowValues, filled
 from kuangquan_cli.errors import KqError, os_error_reason
 from kuangquan_cli.merging.rows import row_record, rows_frame
@@ -100,9 +102,74 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX finding_snapshot ON finding(snapshot_id);
     CREATE INDEX reconciliation_snapshot ON reconciliation(snapshot_id);
     """,
+    # Step 2 — baseline and stored inputs: the verified baseline, every version kept (docs/reconciliation.md#底数清单);
+    # the bytes of every file a week was merged from, once per content (source_file.sha256 → file_content)
+    """
+    CREATE TABLE baseline (
+        version INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        source TEXT NOT NULL,              -- the stored week (2022-W38) or the file's name
+        sha256 TEXT,                       -- the file's (NULL when taken from a week)
+        note TEXT,
+        rights INTEGER NOT NULL
+    );
+    CREATE TABLE baseline_right (
+        version INTEGER NOT NULL REFERENCES baseline(version) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        licence_no TEXT NOT NULL,
+        city TEXT,
+        task INTEGER,
+        reason TEXT,
+        cannot_resume INTEGER NOT NULL,
+        right_name TEXT,
+        holder TEXT,
+        PRIMARY KEY (version, licence_no)
+    );
+    CREATE TABLE file_content (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        content BLOB NOT NULL
+    );
+    CREATE INDEX source_file_sha256 ON source_file(sha256);
+    """,
+    # Step 3 — the submission portal (``kq serve``; its queries are in portal/records.py): the
+    # access tokens, by their SHA-256 only, and every file a 盟市 uploaded (ledgers and stamped
+    # scans), numbered per 盟市 and week.
+    """
+    CREATE TABLE portal_token (
+        holder TEXT PRIMARY KEY,           -- 'office' or a 盟市
+        token_hash TEXT NOT NULL UNIQUE,   -- SHA-256 of the token, hex (the token itself is never stored)
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE upload (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,                -- 'ledger' or 'scan'
+        city TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        week INTEGER NOT NULL,
+        version INTEGER NOT NULL,          -- 1, 2 … per kind, 盟市 and week
+        received_at TEXT NOT NULL,
+        stored TEXT NOT NULL,              -- the version's file, relative to the inbox
+        client_name TEXT,                  -- the name the browser gave (shown, never used as a path)
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        rows INTEGER,
+        errors INTEGER,
+        warnings INTEGER,
+        result TEXT,                       -- a ledger's validate JSON (docs/json.md#kq-validate)
+        UNIQUE (kind, city, year, week, version)
+    );
+    CREATE INDEX upload_week ON upload(year, week);
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
-_TABLES = frozenset({"snapshot", "source_file", "ledger_row", "finding", "reconciliation"})
+
+
+def _tables_up_to(version: int) -> frozenset[str]:
+    """The tables a store at ``version`` has: those its migration steps created."""
+    return frozenset(re.findall(r"CREATE TABLE (\w+)", "".join(_MIGRATIONS[:version])))
+
+
 #: ``PRAGMA application_id`` of a kq store ("kqdb"); stores written before it was set have 0.
 APPLICATION_ID = 0x6B716462
 #: How long a command waits for another kq's write to finish before giving up.
@@ -154,6 +221,20 @@ class Snapshot:
     @property
     def label(self) -> str:
         return week_label(self.year, self.week)
+
+
+@dataclass(frozen=True)
+class StoredInput:
+    """One file a stored week was merged from, as ``kq history --week`` lists it; ``stored``:
+    whether its bytes are in the store (not for weeks merged before kq kept them, nor for a
+    file that could not be read)."""
+
+    file: str
+    city: str | None
+    size: int
+    sha256: str
+    status: str
+    stored: bool
 
 
 def _row_values(snapshot_id: int, position: int, row: MergedRow) -> tuple[Any, ...]:
@@ -262,7 +343,7 @@ class Store:
                           "kq 不会改动它，请用 --db 另指一个文件")
         if version > SCHEMA_VERSION:
             raise self._newer(version)
-        missing = sorted(_TABLES - tables) if version else []
+        missing = sorted(_tables_up_to(version) - tables)
         if missing:
             raise self.damaged(f"缺少数据表 {'、'.join(missing)}")
         return version, app_id == APPLICATION_ID
@@ -296,6 +377,21 @@ class Store:
             return
         with _Transaction(self._conn, "BEGIN"):
             yield
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction on the store for a layer above that keeps tables of its own in it
+        (the portal): committed whole or rolled back, SQLite errors in words."""
+        try:
+            with self._transaction():
+                yield self._conn
+        except sqlite3.Error as exc:
+            raise self.error(exc) from exc
+
+    @_in_words
+    def fetch(self, select: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one query, for such a layer's own tables (inside ``reading`` for several)."""
+        return self._conn.execute(select, parameters).fetchall()
 
     @_in_words
     def check(self) -> None:
@@ -366,6 +462,11 @@ class Store:
                   len(s.result.records), s.result.errors, s.result.warnings) for i, s in enumerate(result.sources)),
             )
             conn.executemany(
+                "INSERT OR IGNORE INTO file_content VALUES (?, ?, ?)",
+                ((s.sha256, s.size, s.content) for s in result.sources if s.content is not None),
+            )
+            conn.execute("DELETE FROM file_content WHERE sha256 NOT IN (SELECT sha256 FROM source_file)")
+            conn.executemany(
                 "INSERT INTO ledger_row VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (_row_values(snapshot_id, i, row) for i, row in enumerate(result.rows)),
             )
@@ -405,12 +506,10 @@ class Store:
             return self._snapshot(year, week)
 
     def _snapshot(self, year: int, week: int) -> Snapshot:
-        found = self._conn.execute(
-            "SELECT id, stored_at, summary FROM snapshot WHERE year = ? AND week = ?", (year, week)
+        snapshot_id = self._snapshot_id(year, week)
+        stored_at, summary = self._conn.execute(
+            "SELECT stored_at, summary FROM snapshot WHERE id = ?", (snapshot_id,)
         ).fetchone()
-        if found is None:
-            raise KqError(f"数据库 {self.path} 中没有 {week_label(year, week)} 的汇总；请先用 kq merge 汇总该周台账")
-        snapshot_id, stored_at, summary = found
         return Snapshot(
             year, week, stored_at, json.loads(summary), self._rows(snapshot_id),
             self._dicts("SELECT file, city, size, sha256, status, reason, rows, errors, warnings FROM source_file",
@@ -424,6 +523,73 @@ class Store:
         cursor = self._conn.execute(f"{select} WHERE snapshot_id = ? ORDER BY position", (snapshot_id,))
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def _snapshot_id(self, year: int, week: int) -> int:
+        found = self._conn.execute("SELECT id FROM snapshot WHERE year = ? AND week = ?", (year, week)).fetchone()
+        if found is None:
+            raise KqError(f"数据库 {self.path} 中没有 {week_label(year, week)} 的汇总；请先用 kq merge 汇总该周台账")
+        return int(found[0])
+
+    @_in_words
+    def inputs(self, year: int, week: int) -> list[StoredInput]:
+        """The files the stored week was merged from, in the merge's order."""
+        with self.reading():
+            cursor = self._conn.execute(
+                "SELECT f.file, f.city, f.size, f.sha256, f.status, c.sha256 IS NOT NULL FROM source_file f"
+                " LEFT JOIN file_content c ON c.sha256 = f.sha256 WHERE f.snapshot_id = ? ORDER BY f.position",
+                (self._snapshot_id(year, week),),
+            )
+            return [StoredInput(file, city, size, sha256, status, bool(stored))
+                    for file, city, size, sha256, status, stored in cursor]
+
+    @_in_words
+    def content(self, sha256: str) -> bytes | None:
+        """A stored file's bytes by their SHA-256; None when they are not stored."""
+        found = self._conn.execute("SELECT content FROM file_content WHERE sha256 = ?", (sha256,)).fetchone()
+        return bytes(found[0]) if found else None
+
+    @_in_words
+    def save_baseline(self, rights: list[BaselineRight], source: str, sha256: str | None, note: str | None
+                      ) -> BaselineInfo:
+        """Store ``rights`` as the next version of the baseline; the earlier versions are kept."""
+        with self._transaction():
+            conn = self._conn
+            version = conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM baseline").fetchone()[0]
+            info = BaselineInfo(version, datetime.now().isoformat(timespec="seconds"), visible(source), sha256,
+                                note, len(rights))
+            conn.execute("INSERT INTO baseline VALUES (?, ?, ?, ?, ?, ?)",
+                         (info.version, info.created_at, info.source, info.sha256, info.note, info.rights))
+            conn.executemany(
+                "INSERT INTO baseline_right VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((version, i, r.licence_no, r.city, r.task, r.reason, r.cannot_resume, r.right_name, r.holder)
+                 for i, r in enumerate(rights)),
+            )
+        return info
+
+    @_in_words
+    def baselines(self) -> list[BaselineInfo]:
+        """Every stored version of the baseline, oldest first."""
+        cursor = self._conn.execute(
+            "SELECT version, created_at, source, sha256, note, rights FROM baseline ORDER BY version")
+        return [BaselineInfo(*row) for row in cursor]
+
+    @_in_words
+    def latest_baseline(self) -> Baseline | None:
+        """The baseline every merge is checked against: the latest version, None while none is stored."""
+        with self.reading():
+            found = self._conn.execute(
+                "SELECT version, created_at, source, sha256, note, rights FROM baseline ORDER BY version DESC LIMIT 1"
+            ).fetchone()
+            if found is None:
+                return None
+            cursor = self._conn.execute(
+                "SELECT licence_no, city, task, reason, cannot_resume, right_name, holder FROM baseline_right"
+                " WHERE version = ? ORDER BY position",
+                (found[0],),
+            )
+            rights = tuple(BaselineRight(licence, city, task, reason, bool(cannot), name, holder)
+                           for licence, city, task, reason, cannot, name, holder in cursor)
+        return Baseline(BaselineInfo(*found), rights)
 
     def _rows(self, snapshot_id: int) -> pd.DataFrame:
         cursor = self._conn.execute(

@@ -2,10 +2,11 @@
 
 Seven sheets: the merged ledger, the rows to check with their problems, the reconciliation by
 task and reason, progress per 盟市, the pending procedures per department, every finding, and
-who sent what. Every data row of every readable ledger is in one of the first two sheets with
-its source file and row, numbered through (汇总序号) beside the 序号 its 盟市 gave it. The
-sheets are written and set up for printing by ``outputs.sheets``; the two ledger sheets print
-on A3, the merged ledger under its title.
+who sent what; once a baseline is stored, an eighth after the reconciliation: the check against
+it. Every data row of every readable ledger is in one of the first two sheets with its source
+file and row, numbered through (汇总序号) beside the 序号 its 盟市 gave it. The sheets are
+written and set up for printing by ``outputs.sheets``; the two ledger sheets print on A3, the
+merged ledger under its title.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.atomic import atomic_write
+from kuangquan_cli.checking.baseline import DIFFERS, MISSING, OUTSIDE, BaselineCheck, BaselineRight
 from kuangquan_cli.checking.catalogue import SEVERITY_TEXT
 from kuangquan_cli.checking.findings import Finding
 from kuangquan_cli.merging.merge import MergedRow, MergeResult
@@ -26,10 +28,11 @@ from kuangquan_cli.merging.summary_tables import (
     department_headers,
     department_table,
 )
-from kuangquan_cli.outputs.sheets import A3, Table, tables_workbook
+from kuangquan_cli.outputs.sheets import A3, StackedSheet, Table, tables_workbook
 from kuangquan_cli.reference.own_files import DERIVED_TASK_HEADER, MERGED_SEQ_HEADER, PROBLEMS_HEADER, SOURCE_HEADERS
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import field_by_name, fields
+from kuangquan_cli.reference.vocabulary import CANNOT_RESUME
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,13 +129,66 @@ def _submissions_table(result: MergeResult) -> Table:
     return Table("报送情况", headers, rows)
 
 
+#: How the 底数核对 sheet names each kind of difference.
+DIFFERENCE_TEXT = {MISSING: "台账中没有", OUTSIDE: "不在底数中", DIFFERS: "与底数不一致"}
+DIFFERENCE_HEADERS = ("盟市", "许可证号", "矿业权名称", "差异", "字段", "底数", "本周", "文件", "行", "说明")
+
+
+def _task_text(task: int | None, plan: Plan) -> str:
+    return plan.task(task).label if task is not None else "未确定"
+
+
+def _right_text(right: BaselineRight | None, plan: Plan) -> str | None:
+    """A right's 盟市, task and reason in one cell: ``包头市，（四），缺少手续``."""
+    if right is None:
+        return None
+    return "，".join([right.city or "盟市不明", _task_text(right.task, plan), right.reason or "原因未填"])
+
+
+def _field_text(name: str, right: BaselineRight, plan: Plan) -> str | None:
+    value = getattr(right, name)
+    return _task_text(value, plan) if name == "task" else value
+
+
+def baseline_sheet(check: BaselineCheck, plan: Plan) -> StackedSheet:
+    """底数核对: per 盟市 × task the baseline's count beside this week's (a 盟市 not sent has none),
+    then one row per right that is missing, outside the baseline or differs from it."""
+    info = check.info
+    note = f"；说明：{info.note}" if info.note else ""
+    tally = check.tally()
+    caption = (f"底数第 {info.version} 版（{info.created_at.replace('T', ' ')} 存入，取自 {info.source}，"
+               f"{info.rights} 个矿业权{note}）")
+    counts = Table("", ["盟市", "任务", "底数", "本周", "差额", "说明"], [
+        [c.city, _task_text(c.task, plan) if c.task is not None else CANNOT_RESUME, c.baseline, c.ledger, c.diff,
+         "未报送，未核对" if c.ledger is None else None]
+        for c in check.counts
+    ])
+    headers = field_by_name()
+    rows: list[list[Any]] = []
+    for d in check.differences:
+        f = d.finding
+        if d.kind == DIFFERS and d.baseline and d.ledger and f.field:
+            before, after = _field_text(f.field, d.baseline, plan), _field_text(f.field, d.ledger, plan)
+        else:
+            before, after = _right_text(d.baseline, plan), _right_text(d.ledger, plan)
+        field = headers[f.field].header if d.kind == DIFFERS and f.field else None
+        rows.append([d.city, d.licence_no, d.right_name, DIFFERENCE_TEXT[d.kind], field, before, after, f.file,
+                     f.row, f.message])
+    differences = Table("", DIFFERENCE_HEADERS, rows)
+    return StackedSheet("底数核对", [
+        (f"{caption}：各盟市分任务的矿业权数", counts),
+        (f"逐矿权的差异：台账中没有 {tally[MISSING]} 个，不在底数中 {tally[OUTSIDE]} 个，"
+         f"与底数不一致 {tally[DIFFERS]} 处", differences),
+    ])
+
+
 def merged_title(result: MergeResult) -> str:
     """全区盘活矿业权工作汇总台账（2022年第38周）: the merged ledger's title, atop every printed page."""
     return f"全区盘活矿业权工作汇总台账（{result.year}年第{result.week}周）"
 
 
-def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
-    """The seven sheets of the merged workbook, in order."""
+def merged_tables(result: MergeResult, plan: Plan) -> list[Table | StackedSheet]:
+    """The sheets of the merged workbook, in order (底数核对 only when a baseline is stored)."""
     rows = result.rows
     records = [row.to_record() for row in rows]
     frame = rows_frame(records)
@@ -142,6 +198,7 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table]:
         _ledger_table("汇总台账", merged, plan, with_problems=False, caption=merged_title(result)),
         _ledger_table("待核实", flagged, plan, with_problems=True),
         _frame_table("分类统计", category_table(frame, plan), CATEGORY_HEADERS),
+        *([baseline_sheet(result.baseline, plan)] if result.baseline else []),
         _frame_table("盟市统计", city_table(frame, plan), city_headers(), frozenset({"rate"})),
         _frame_table("部门手续清单", department_table(frame, plan), department_headers()),
         _findings_table(result),

@@ -79,6 +79,24 @@ class Table:
     def header_row(self) -> int:
         return 1 if self.caption else 0
 
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+@dataclass
+class StackedSheet:
+    """A sheet of several tables one below the other, each under its caption (the check against
+    the baseline); the last one (the longest) gets the auto-filter."""
+
+    title: str
+    blocks: list[tuple[str, Table]]
+    paper: int = A4
+
+    @property
+    def empty(self) -> bool:
+        return all(table.empty for _, table in self.blocks)
+
 
 def _display_width(value: Any) -> int:
     if isinstance(value, date):
@@ -143,6 +161,10 @@ class Formats:
         return self.get(bold=True, font_size=16, align="center", valign="vcenter")
 
     @cached_property
+    def block_caption(self) -> Format:
+        return self.get(bold=True)
+
+    @cached_property
     def date(self) -> Format:
         return self.get(num_format=DATE_FORMAT, valign="top")
 
@@ -171,12 +193,13 @@ def _row_lines(values: list[Any], laid_out: list[Column]) -> int:
     return lines
 
 
-def _print_setup(ws: Worksheet, table: Table, heading: str) -> None:
-    """Landscape, one page wide and as many long as needed, the header on every page."""
+def _print_setup(ws: Worksheet, paper: int, repeated: int | None, heading: str) -> None:
+    """Landscape, one page wide and as many long as needed, row ``repeated`` (the header) on every page."""
     ws.set_landscape()
-    ws.set_paper(table.paper)
+    ws.set_paper(paper)
     ws.fit_to_pages(1, 0)
-    ws.repeat_rows(table.header_row)
+    if repeated is not None:
+        ws.repeat_rows(repeated)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.set_header(f"&L{heading.replace('&', '&&')}&R&A", {"margin": 0.25})
     ws.set_footer(PAGE_FOOTER, {"margin": 0.25})
@@ -184,20 +207,8 @@ def _print_setup(ws: Worksheet, table: Table, heading: str) -> None:
     ws.center_horizontally()
 
 
-def _write_sheet(book: Workbook, formats: Formats, table: Table, heading: str) -> Worksheet:
-    """A sheet with an optional caption, a bold frozen header row with an auto-filter, fitted
-    widths, wrapped long text and the print setup; hidden when the table has no rows."""
-    ws = book.add_worksheet(table.title)
-    laid_out = columns(table)
-    for index, column in enumerate(laid_out):
-        ws.set_column(index, index, column.width)
-    _print_setup(ws, table, heading)
-    first = table.header_row
-    ws.freeze_panes(first + 1, 0)
-    ws.autofilter(first, 0, first + len(table.rows), len(table.headers) - 1)
-    if table.caption:
-        ws.set_row(0, 2 * LINE_HEIGHT_PT)
-        ws.merge_range(0, 0, 0, max(len(table.headers) - 1, 1), visible(table.caption), formats.caption)
+def _write_table(ws: Worksheet, formats: Formats, table: Table, laid_out: list[Column], first: int) -> None:
+    """The table's header in row ``first`` and its rows below, each as tall as its wrapped text."""
     ws.set_row(first, lines_height(_header_lines(table, laid_out)))
     for col, (header, column) in enumerate(zip(table.headers, laid_out, strict=True)):
         ws.write_string(first, col, header, formats.header(column.numeric))
@@ -209,6 +220,53 @@ def _write_sheet(book: Workbook, formats: Formats, table: Table, heading: str) -
         for col, value in enumerate(values):
             if value is not None:
                 _write_cell(ws, formats, row, col, value, col in percent, laid_out[col].wrapped)
+
+
+def _write_sheet(book: Workbook, formats: Formats, table: Table, heading: str) -> Worksheet:
+    """A sheet with an optional caption, a bold frozen header row with an auto-filter, fitted
+    widths, wrapped long text and the print setup."""
+    ws = book.add_worksheet(table.title)
+    laid_out = columns(table)
+    for index, column in enumerate(laid_out):
+        ws.set_column(index, index, column.width)
+    first = table.header_row
+    _print_setup(ws, table.paper, first, heading)
+    ws.freeze_panes(first + 1, 0)
+    ws.autofilter(first, 0, first + len(table.rows), len(table.headers) - 1)
+    if table.caption:
+        ws.set_row(0, 2 * LINE_HEIGHT_PT)
+        ws.merge_range(0, 0, 0, max(len(table.headers) - 1, 1), visible(table.caption), formats.caption)
+    _write_table(ws, formats, table, laid_out, first)
+    return ws
+
+
+def _stacked_columns(sheet: StackedSheet) -> list[list[Column]]:
+    """Each block's columns, as wide as the widest of the blocks' (they share the sheet's columns)."""
+    layouts = [columns(table) for _, table in sheet.blocks]
+    shared: dict[int, Column] = {}
+    for laid_out in layouts:
+        for index, column in enumerate(laid_out):
+            known = shared.get(index, column)
+            shared[index] = Column(max(known.width, column.width), False, known.wrapped or column.wrapped)
+    return [[Column(shared[i].width, c.numeric, shared[i].wrapped) for i, c in enumerate(laid_out)]
+            for laid_out in layouts]
+
+
+def _write_stacked(book: Workbook, formats: Formats, sheet: StackedSheet, heading: str) -> Worksheet:
+    """The tables of ``sheet`` one below the other, each under its caption, a blank row between
+    them, set up for printing (no header repeats: each table has its own)."""
+    ws = book.add_worksheet(sheet.title)
+    layouts = _stacked_columns(sheet)
+    for index, column in enumerate(max(layouts, key=len, default=[])):
+        ws.set_column(index, index, column.width)
+    _print_setup(ws, sheet.paper, None, heading)
+    row = 0
+    for number, ((caption, table), laid_out) in enumerate(zip(sheet.blocks, layouts, strict=True)):
+        ws.write_string(row, 0, visible(caption), formats.block_caption)
+        _write_table(ws, formats, table, laid_out, row + 1)
+        if number == len(sheet.blocks) - 1:
+            ws.autofilter(row + 1, 0, row + 1 + len(table.rows), len(table.headers) - 1)
+        row += len(table.rows) + 3
     return ws
 
 
@@ -238,9 +296,9 @@ def _hide_empty(empty: list[Worksheet], sheets: list[Worksheet]) -> None:
         shown[0].set_first_sheet()
 
 
-def tables_workbook(tables: Sequence[Table], heading: str) -> bytes:
-    """The file content of a workbook of ``tables``, one sheet each; ``heading`` is printed at the
-    top of every page beside the sheet's name.
+def tables_workbook(sheets: Sequence[Table | StackedSheet], heading: str) -> bytes:
+    """The file content of a workbook of one sheet per table (or stack of tables); ``heading`` is
+    printed at the top of every page beside the sheet's name.
 
     XlsxWriter (a region's hundred thousand cells in a quarter of the time openpyxl took) packs
     it into memory, so the only file operation is the caller's: with ``atomic_write``, whose
@@ -251,7 +309,8 @@ def tables_workbook(tables: Sequence[Table], heading: str) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, _WORKBOOK_OPTIONS)
     formats = Formats(book)
-    sheets = [_write_sheet(book, formats, table, heading) for table in tables]
-    _hide_empty([ws for ws, table in zip(sheets, tables, strict=True) if not table.rows], sheets)
+    written = [_write_stacked(book, formats, sheet, heading) if isinstance(sheet, StackedSheet)
+               else _write_sheet(book, formats, sheet, heading) for sheet in sheets]
+    _hide_empty([ws for ws, sheet in zip(written, sheets, strict=True) if sheet.empty], written)
     book.close()
     return buffer.getvalue()

@@ -46,9 +46,12 @@ _LOCAL_HEADER = struct.Struct("<4s22xHH")
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _SST_COUNT = re.compile(rb"<(?:[\w.-]+:)?sst\b[^>]*?\buniqueCount\s*=\s*[\"'](\d+)")
 _FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
-#: A row or cell start tag: its kind, the letters and digits of its ``r`` (if any), and ``/`` if empty.
+#: A row or cell start tag: its kind, the letters and digits of its ``r`` (if any), ``/`` if empty,
+#: and the end tag right after it: an empty cell is written ``<c …/>`` (Excel) or ``<c …></c>``
+#: (openpyxl with lxml), and calamine skips both.
 _CELL_OR_ROW = re.compile(
-    rb"""<(?:[\w.-]+:)?(row|c)(?=[\s/>])(?:[^>]*?\sr\s*=\s*["']([A-Za-z]*)(\d*)["'])?[^>]*?(/?)>""")
+    rb"""<(?:[\w.-]+:)?(row|c)(?=[\s/>])(?:[^>]*?\sr\s*=\s*["']([A-Za-z]*)(\d*)["'])?[^>]*?"""
+    rb"""(/?)>(</(?:[\w.-]+:)?c>)?""")
 #: Each cell start tag without a namespace prefix: its row number if it starts as Excel and WPS
 #: write it (``<c r="AB12"``: ``r`` first, capitals, no leading zero), else b"".
 _CELL_ROW = re.compile(rb"""<c(?=[\s/>])(?: r="[A-Z]+([1-9]\d{0,8})["'])?""")
@@ -161,7 +164,7 @@ class _ExactCells:
         extent, columns = self.extent, self.columns
         row, col = self.row, self.col
         top, left, bottom, right = extent.top, extent.left, extent.bottom, extent.right
-        for kind, letters, digits, closed in _CELL_OR_ROW.findall(whole):
+        for kind, letters, digits, closed, ended in _CELL_OR_ROW.findall(whole):
             if kind == b"row":
                 row, col = (int(digits) - 1 if digits else row + 1), -1
                 continue
@@ -172,7 +175,7 @@ class _ExactCells:
                 col += 1
             if digits:
                 row = int(digits) - 1
-            if closed:
+            if closed or ended:
                 continue
             if row < top:
                 top = row

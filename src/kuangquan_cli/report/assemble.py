@@ -37,6 +37,7 @@ from kuangquan_cli.reference.weeks import week_range
 from kuangquan_cli.report.comparison import Comparison, rate_change
 from kuangquan_cli.report.formats import pct, period_text
 from kuangquan_cli.report.model import (
+    BaselineNote,
     CityLine,
     DepartmentLine,
     Group,
@@ -265,6 +266,22 @@ def _trend(store: Store, plan: Plan, loaded: dict[tuple[int, int], Snapshot], ye
     return [_trend_point(loaded.get(k) or store.load_snapshot(*k), plan) for k in keys]
 
 
+def baseline_note(summary: dict[str, Any]) -> BaselineNote | None:
+    """The check against the baseline the merge stored with the week (None: no baseline was stored
+    then, or the week was merged before kq checked against one)."""
+    check = summary.get("baseline")
+    if not check:
+        return None
+    by_city = Counter(d["city"] for d in check["differences"] if d["city"])
+    order = divisions().cities
+    not_checked = [city for city in order if city not in check["cities"]]
+    return BaselineNote(
+        check["version"], date.fromisoformat(check["created_at"][:10]), check["source"], check["rights"],
+        check["missing"], check["outside"], check["differs"],
+        {city: by_city[city] for city in order if by_city[city]}, not_checked,
+    )
+
+
 # ---- the whole report --------------------------------------------------------------------------
 
 
@@ -311,5 +328,6 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
         tasks=tasks, cities=cities, departments=_departments(frame, comparison, plan),
         overdue=overdue[:OVERDUE_LISTED], overdue_total=len(overdue), submissions=sent,
         stats=_stats(table, plan, cities), task_labels=[t.label for t in plan.tasks], trend=list(trend),
+        baseline=baseline_note(current.summary),
         deadline=datetime.fromisoformat(deadline) if (deadline := current.summary.get("deadline")) else None,
     )

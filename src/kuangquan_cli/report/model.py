@@ -127,6 +127,26 @@ class TrendPoint:
     rate: float | None
 
 
+@dataclass(frozen=True)
+class BaselineNote:
+    """The week's check against the stored baseline, as the merge stored it: which version, the
+    differences of each kind in all and per 盟市 (those with any), the 盟市 not checked."""
+
+    version: int
+    created_at: date
+    source: str
+    rights: int
+    missing: int
+    outside: int
+    differs: int
+    by_city: dict[str, int]
+    not_checked: list[str]
+
+    @property
+    def total(self) -> int:
+        return self.missing + self.outside + self.differs
+
+
 @dataclass
 class ReportData:
     title: str
@@ -148,6 +168,7 @@ class ReportData:
     stats: list[StatsRow]
     task_labels: list[str]
     trend: list[TrendPoint]
+    baseline: BaselineNote | None = None
     deadline: datetime | None = None
     """When the week's ledgers were due (``kq merge --deadline`` or the plan); None if not set."""
 

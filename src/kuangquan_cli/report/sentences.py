@@ -91,10 +91,33 @@ def scans(d: ReportData) -> str:
             "本周未报送盖章扫描版，请尽快补报。")
 
 
+#: 盟市 named in the baseline paragraph; the workbook lists every difference.
+BASELINE_CITIES_NAMED = 5
+
+
+def baseline(d: ReportData) -> str:
+    """One paragraph: the week against the stored baseline (empty when none was stored)."""
+    b = d.baseline
+    if b is None:
+        return ""
+    parts = [f"对照{cn_date(b.created_at)}存入的第{b.version}版底数（取自{b.source}，共{b.rights}个矿业权）逐矿权核对"]
+    if not b.total:
+        parts.append("，已报送各盟市的台账与底数一致")
+    else:
+        parts.append(f"：底数中有而台账中没有的{b.missing}个，不在底数中的{b.outside}个，"
+                     f"盟市、任务或原因与底数不一致的{b.differs}处")
+        named = [f"{city}{n}处" for city, n in list(b.by_city.items())[:BASELINE_CITIES_NAMED]]
+        more = "等" if len(b.by_city) > BASELINE_CITIES_NAMED else ""
+        parts.append(f"，涉及{'、'.join(named)}{more}；逐矿权清单见汇总台账“底数核对”工作表，请相关盟市核实")
+    if b.not_checked:
+        parts.append(f"。{'、'.join(b.not_checked)}未报送，未核对")
+    return "".join(parts) + "。"
+
+
 def sentences(d: ReportData) -> dict[str, str]:
     """Every sentence the templates print, by name."""
     return {
         "overall": overall(d), "comparison": comparison(d), "laggards": laggards(d), "overdue": overdue(d),
         "departments": departments(d), "lag_rule": LAG_RULE, "rate_note": RATE_NOTE, "task_note": TASK_NOTE,
-        "stats_note": STATS_NOTE, "submission_note": submission_note(d), "scans": scans(d),
+        "stats_note": STATS_NOTE, "submission_note": submission_note(d), "scans": scans(d), "baseline": baseline(d),
     }

@@ -11,9 +11,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from kuangquan_cli.checking.baseline import DIFFERS, MISSING, OUTSIDE, BaselineCheck, BaselineInfo
 from kuangquan_cli.cli.render.validation import render_reconciliation
 from kuangquan_cli.merging.merge import MergeResult, SourceFile
-from kuangquan_cli.merging.store import StoredWeek
+from kuangquan_cli.merging.store import StoredInput, StoredWeek
+from kuangquan_cli.merging.stored_inputs import Restored
 from kuangquan_cli.merging.submissions import DUPLICATE, REJECTED, STATUS_TEXT
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.text import visible
@@ -84,6 +86,8 @@ def render_merge(console: Console, result: MergeResult, plan: Plan) -> None:
     _cross_file(console, result)
     _scans(console, result)
     render_reconciliation(console, result.reconciliation, plan)
+    if result.baseline is not None:
+        render_baseline_summary(console, result.baseline, result.missing_cities)
     rows_flagged = result.rows_flagged
     console.print(
         f"共 {result.rows_in} 行：汇总 {result.rows_in - rows_flagged} 行，待核实 {rows_flagged} 行；"
@@ -109,3 +113,68 @@ def render_history(console: Console, weeks: list[StoredWeek]) -> None:
     for w in weeks:
         table.add_row(w.label, str(w.rows_in), str(w.rows_merged), str(w.rows_flagged), str(w.files), w.stored_at)
     console.print(table)
+
+
+#: How each kind of difference from the baseline is counted in a line.
+BASELINE_KINDS = {MISSING: "缺少", OUTSIDE: "底数外", DIFFERS: "不一致"}
+
+
+def baseline_title(info: BaselineInfo) -> str:
+    """``底数第 2 版（2022-09-21 存入，取自 2022-W38）``."""
+    return f"底数第 {info.version} 版（{info.created_at[:10]} 存入，取自 {visible(info.source)}）"
+
+
+def render_baseline_summary(console: Console, check: BaselineCheck, not_sent: list[str]) -> None:
+    """A few lines: the differences from the baseline in all and per 盟市; the 盟市 not checked."""
+    tally = check.tally()
+    if not any(tally.values()):
+        console.print(Text(f"与{baseline_title(check.info)}核对：各盟市的矿业权与底数一致", style="green"))
+    else:
+        counted = "，".join(f"{BASELINE_KINDS[kind]} {n} 个" for kind, n in tally.items())
+        console.print(Text(f"与{baseline_title(check.info)}核对：{counted}", style="bold yellow"))
+        for city, kinds in check.by_city().items():
+            counts = "，".join(f"{BASELINE_KINDS[kind]} {n}" for kind, n in kinds.items() if n)
+            console.print(Text(f"  {city or '盟市不明'}：{counts}"))
+        console.print("逐矿权的差异和各盟市分任务的底数与本周数见汇总台账的「底数核对」工作表", style="dim")
+    if not_sent:
+        console.print(Text(f"  {'、'.join(not_sent)}未报送，未与底数核对", style="yellow"))
+
+
+def render_baselines(console: Console, versions: list[BaselineInfo]) -> None:
+    if not versions:
+        console.print("数据库中还没有底数；用 kq baseline --week N 或 kq baseline 全区台账.xlsx 存入")
+        return
+    table = Table(title="已存的底数（汇总时与最新一版核对）", title_justify="left")
+    for header in ("版本", "存入时间", "来源", "矿业权数", "说明"):
+        table.add_column(header, justify="right" if header in ("版本", "矿业权数") else "left")
+    for v in versions:
+        table.add_row(str(v.version), v.created_at, Text(v.source), str(v.rights), Text(v.note or ""))
+    console.print(table)
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.1f} KB" if size >= 1024 else f"{size} B"
+
+
+def render_inputs(console: Console, label: str, inputs: list[StoredInput]) -> None:
+    table = Table(title=f"{label} 汇总时读取的文件", title_justify="left")
+    for header in ("文件", "盟市", "大小", "SHA-256", "状态", "原件"):
+        table.add_column(header, justify="right" if header == "大小" else "left")
+    for i in inputs:
+        table.add_row(Text(i.file), i.city or "", _size(i.size), i.sha256[:16], STATUS_TEXT[i.status].merge,
+                      "已保存" if i.stored else Text("未保存", style="yellow"))
+    console.print(table)
+    if not all(i.stored for i in inputs):
+        console.print("未保存原件的：该周在 kq 保存原件之前汇总，或文件无法读取", style="dim")
+
+
+def render_restored(console: Console, label: str, restored: list[Restored]) -> None:
+    written = [r for r in restored if r.path is not None]
+    for r in written:
+        console.print(Text(f"已写回 {r.input.file}" + (f" → {r.path.name}" if r.path and r.path.name != r.input.file
+                                                    else "")))
+    for r in restored:
+        if r.path is None:
+            console.print(Text(f"未保存原件，无法写回：{r.input.file}", style="yellow"))
+    folder = written[0].path.parent if written and written[0].path else ""
+    console.print(f"{label}：{len(written)} 个文件已原样写回 {folder}", soft_wrap=True)

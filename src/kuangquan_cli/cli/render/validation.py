@@ -20,9 +20,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from kuangquan_cli.checking.baseline import BaselineCheck
 from kuangquan_cli.checking.catalogue import CATALOGUE, SEVERITY_TEXT
 from kuangquan_cli.checking.findings import Finding
-from kuangquan_cli.checking.grouping import FindingGroup, group_findings
+from kuangquan_cli.checking.grouping import FindingGroup, group_findings, share
 from kuangquan_cli.checking.reconcile import CityCount, ReconRow
 from kuangquan_cli.checking.validate import FileResult, ValidationReport, covers_region
 from kuangquan_cli.reference.plan import Plan
@@ -75,14 +76,6 @@ def _by_row(findings: list[Finding]) -> list[Text]:
     return lines
 
 
-def _share(rows: int, total: int) -> str:
-    """A share of the rows, rounded, but never 100% unless it is all of them nor 0% unless none."""
-    if rows >= total:
-        return "100%"
-    percent = min(round(rows * 100 / total), 99)
-    return f"{percent}%" if percent else "不到 1%"
-
-
 def _group_lines(group: FindingGroup, total_rows: int) -> list[Text]:
     """The group's place and count, its message(s) once, and its first cells."""
     first = group.findings[0]
@@ -91,7 +84,7 @@ def _group_lines(group: FindingGroup, total_rows: int) -> list[Text]:
     place = (f"{first.column} 列" if first.column else "") + (f"「{header}」" if header else "")
     rows = f"（{group.rows} 行）" if group.rows != count else ""
     head = Text(f"  {place}：", style="bold")
-    head.append(f"{count} 处{rows}，占全部 {total_rows} 行的 {_share(group.rows, total_rows)}")
+    head.append(f"{count} 处{rows}，占全部 {total_rows} 行的 {share(group.rows, total_rows)}")
     head.append(f"  [{group.code}]", style="dim")
     lines = [head]
     messages = Counter(f.message for f in group.findings)
@@ -140,29 +133,44 @@ def render_reconciliation(console: Console, rows: list[ReconRow], plan: Plan) ->
     console.print(table)
 
 
-def render_counts(console: Console, report: ValidationReport, plan: Plan) -> None:
+def _count_cells(ledger: int, base: ReconRow | None) -> list[str | Text]:
+    """个数, and with a baseline its count and the difference."""
+    if base is None:
+        return [str(ledger)]
+    diff = ledger - base.ledger
+    return [str(ledger), str(base.ledger), Text(f"{diff:+d}", style="red" if diff else "green")]
+
+
+def render_counts(console: Console, report: ValidationReport, plan: Plan, baseline: BaselineCheck | None = None
+                  ) -> None:
     """The rows of one 盟市's ledger (or of a few, short of the region) counted by task and reason.
 
     Set against the region's plan, a 盟市's figures only differ by large numbers that read like
-    errors; its own counts are what its clerk checks. (The seam for a stored baseline: each
-    盟市's own part of it goes beside these counts, with the difference.)
+    errors; its own counts are what its clerk checks, and with a ``baseline`` its own part of it
+    beside them, with the difference.
     """
     cities = "、".join(dict.fromkeys(r.city for r in report.files if r.city)) or "本次校验的台账"
     table = Table(title=f"{cities}按任务和原因统计的矿业权个数", title_justify="left")
-    for header in ("任务", "原因", "个数"):
-        table.add_column(header, justify="right" if header == "个数" else "left")
+    headers = ("任务", "原因", "个数", *(("底数", "差额") if baseline else ()))
+    for header in headers:
+        table.add_column(header, justify="left" if header in ("任务", "原因") else "right")
+    bases: list[ReconRow | None] = list(baseline.part) if baseline else [None] * len(report.reconciliation)
+    shown = [(r, b) for r, b in zip(report.reconciliation, bases, strict=True) if r.ledger or (b and b.ledger)]
     placed = 0
-    for task, rows in groupby((r for r in report.reconciliation if r.ledger), key=lambda r: r.task):
-        total, *reasons = rows
+    for task, group in groupby(shown, key=lambda pair: pair[0].task):
+        (total, base_total), *reasons = group
         placed += total.ledger
         if task is None:  # the mines that cannot resume: one line, counted apart from the tasks
-            table.add_row(CANNOT_RESUME, total.reason, str(total.ledger), style="bold")
+            table.add_row(CANNOT_RESUME, total.reason, *_count_cells(total.ledger, base_total), style="bold")
             continue
-        table.add_row(plan.task(task).name, "合计", str(total.ledger), style="bold")
-        for row in reasons:
-            table.add_row("", row.reason, str(row.ledger))
-        if unplaced := total.ledger - sum(r.ledger for r in reasons):
-            table.add_row("", "原因未填或有误", str(unplaced))
+        table.add_row(plan.task(task).name, "合计", *_count_cells(total.ledger, base_total), style="bold")
+        for row, base in reasons:
+            table.add_row("", row.reason, *_count_cells(row.ledger, base))
+        unplaced = total.ledger - sum(r.ledger for r, _ in reasons)
+        base_unplaced = base_total.ledger - sum(b.ledger for _, b in reasons if b) if base_total else 0
+        if unplaced or base_unplaced:
+            rest = ReconRow(task, None, 0, base_unplaced) if base_total else None
+            table.add_row("", "原因未填或有误", *_count_cells(unplaced, rest))
     console.print(table)
     if unknown := sum(len(r.records) for r in report.files) - placed:
         console.print(f"另有 {unknown} 行未能确定任务（矿业权类型、矿种类别或勘查程度未填或有误）")
@@ -181,19 +189,49 @@ def render_city_counts(console: Console, counts: list[CityCount], plan: Plan) ->
     console.print(table)
 
 
-def render_report(console: Console, report: ValidationReport, plan: Plan, every: bool = False) -> None:
+#: Differences from the baseline listed in the terminal without ``--all``.
+BASELINE_LISTED = 20
+
+
+def render_baseline_findings(console: Console, check: BaselineCheck, every: bool = False) -> None:
+    """The differences from the 盟市's part of the baseline, one line each (the first ones
+    unless ``every``); the JSON always holds them all."""
+    version = f"底数第 {check.info.version} 版（取自 {visible(check.info.source)}）"
+    if not check.differences:
+        console.print(Text(f"与{version}中{'、'.join(check.cities)}的部分一致", style="green"))
+        return
+    tally = check.tally()
+    console.print(Text(f"与{version}中{'、'.join(check.cities)}的部分核对：缺少 {tally['missing']} 个，"
+                       f"底数外 {tally['outside']} 个，不一致 {tally['differs']} 处", style="bold yellow"))
+    listed = check.findings if every else check.findings[:BASELINE_LISTED]
+    for finding in listed:
+        line = Text("  ")
+        line.append(f"{finding.cell or '':<6}", style="cyan")
+        line.append_text(_severity(finding)).append(visible(finding.message)).append(f"  [{finding.code}]", style="dim")
+        console.print(line)
+    if len(listed) < len(check.findings):
+        console.print(f"  ……另有 {len(check.findings) - len(listed)} 处；加 --all 全部列出", style="dim")
+
+
+def render_report(console: Console, report: ValidationReport, plan: Plan, every: bool = False,
+                  baseline: BaselineCheck | None = None) -> None:
     """Each file and its findings (``every``: none grouped), then the region's reconciliation
-    when the files cover the region, else the files' own counts."""
+    when the files cover the region, else the files' own counts (beside their part of the
+    ``baseline``, when one was checked, and its differences)."""
     for result in report.files:
         render_file(console, result, every)
+    own = set(baseline.findings) if baseline else set()
     for finding in report.region_findings:
-        console.print(Text(f"  全区  警告 {visible(finding.message)}  [{finding.code}]", style="yellow"))
+        if finding not in own:
+            console.print(Text(f"  全区  警告 {visible(finding.message)}  [{finding.code}]", style="yellow"))
     if covers_region(report.files):
         render_reconciliation(console, report.reconciliation, plan)
     elif any(r.records for r in report.files):
-        render_counts(console, report, plan)
+        render_counts(console, report, plan, baseline)
     if len({c.city for c in report.by_city}) > 1:
         render_city_counts(console, report.by_city, plan)
+    if baseline is not None:
+        render_baseline_findings(console, baseline, every)
     rows = sum(len(r.records) for r in report.files)
     console.print(f"共 {len(report.files)} 个文件，{rows} 行：错误 {report.errors}，警告 {report.warnings}")
 
