@@ -105,6 +105,18 @@ def _frame_table(title: str, frame: pd.DataFrame, headers: dict[str, str], perce
     return Table(title, [headers[key] for key in frame.columns], rows, frozenset(headers[key] for key in percent))
 
 
+def department_sheet(frame: pd.DataFrame, plan: Plan, department: str | None = None, caption: str | None = None
+                     ) -> Table:
+    """部门手续清单 of merged rows (a fresh merge's or a stored week's): every pending procedure
+    under its department, or one department's part of it (``kq pack`` sends each its own)."""
+    table = department_table(frame, plan)
+    if department is not None:
+        table = table[table["department"] == department]
+    sheet = _frame_table("部门手续清单", table, department_headers())
+    sheet.caption = caption
+    return sheet
+
+
 def _findings_table(result: MergeResult) -> Table:
     headers = ["文件", "工作表", "单元格", "行", "字段", "级别", "问题说明", "单元格内容", "代码"]
     names = field_by_name()
@@ -200,7 +212,7 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table | StackedSheet]
         _frame_table("分类统计", category_table(frame, plan), CATEGORY_HEADERS),
         *([baseline_sheet(result.baseline, plan)] if result.baseline else []),
         _frame_table("盟市统计", city_table(frame, plan), city_headers(), frozenset({"rate"})),
-        _frame_table("部门手续清单", department_table(frame, plan), department_headers()),
+        department_sheet(frame, plan),
         _findings_table(result),
         _submissions_table(result),
     ]

@@ -49,6 +49,8 @@ _PERCENT_FORMAT = "0.0%"
 _MIN_WIDTH, _WRAP_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 6, 12, 40, 8
 _TYPICAL, _LINES = 0.8, 3
 _PAGE_WIDTH = {A4: 140, A3: 200}
+#: What a portrait A4 page holds at full size.
+_PORTRAIT_WIDTH = 92
 #: Widths are taken from the first rows only: a region's 300,000 rows would cost seconds.
 _WIDTH_SAMPLE = 300
 #: Text is written with ``write_string`` only; should a generic ``write`` ever be used, these still
@@ -65,7 +67,8 @@ class Table:
     """One sheet's content: headers, rows of values, and which columns hold percentages.
 
     ``caption``: a title line above the header (printed on the first page; the header is
-    printed on every page). ``paper``: ``A4`` or ``A3``, printed landscape either way.
+    printed on every page). ``paper``: ``A4`` or ``A3``, printed landscape. ``one_page``: a form
+    printed on one portrait page (a 反馈单), its last column as wide as the page leaves it.
     """
 
     title: str
@@ -74,6 +77,7 @@ class Table:
     percent: frozenset[str] = frozenset()
     caption: str | None = None
     paper: int = A4
+    one_page: bool = False
 
     @property
     def header_row(self) -> int:
@@ -134,6 +138,10 @@ def columns(table: Table) -> list[Column]:
     samples = [[row[index] for row in table.rows[:_WIDTH_SAMPLE] if row[index] is not None]
                for index in range(len(table.headers))]
     laid_out = [_column(header, sample, False) for header, sample in zip(table.headers, samples, strict=True)]
+    if table.one_page:
+        *fixed, last = laid_out
+        width = max(_PORTRAIT_WIDTH - sum(c.width for c in fixed), _WRAP_WIDTH)
+        return [*fixed, Column(width, last.numeric, True)]
     if sum(c.width for c in laid_out) <= _PAGE_WIDTH[table.paper]:
         return laid_out
     return [_column(header, sample, True) for header, sample in zip(table.headers, samples, strict=True)]
@@ -193,11 +201,15 @@ def _row_lines(values: list[Any], laid_out: list[Column]) -> int:
     return lines
 
 
-def _print_setup(ws: Worksheet, paper: int, repeated: int | None, heading: str) -> None:
-    """Landscape, one page wide and as many long as needed, row ``repeated`` (the header) on every page."""
-    ws.set_landscape()
+def _print_setup(ws: Worksheet, paper: int, repeated: int | None, heading: str, one_page: bool = False) -> None:
+    """Landscape, one page wide and as many long as needed, row ``repeated`` (the header) on every
+    page; or, for a form (``one_page``), portrait on one page."""
+    if one_page:
+        ws.set_portrait()
+    else:
+        ws.set_landscape()
     ws.set_paper(paper)
-    ws.fit_to_pages(1, 0)
+    ws.fit_to_pages(1, 1 if one_page else 0)
     if repeated is not None:
         ws.repeat_rows(repeated)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
@@ -230,7 +242,7 @@ def _write_sheet(book: Workbook, formats: Formats, table: Table, heading: str) -
     for index, column in enumerate(laid_out):
         ws.set_column(index, index, column.width)
     first = table.header_row
-    _print_setup(ws, table.paper, first, heading)
+    _print_setup(ws, table.paper, first, heading, table.one_page)
     ws.freeze_panes(first + 1, 0)
     ws.autofilter(first, 0, first + len(table.rows), len(table.headers) - 1)
     if table.caption:

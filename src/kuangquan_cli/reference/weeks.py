@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from kuangquan_cli.errors import KqError
 
@@ -18,6 +18,12 @@ def week_range(year: int, week: int) -> tuple[date, date]:
 
 def week_label(year: int, week: int) -> str:
     return f"{year}-W{week:02d}"
+
+
+def next_week(year: int, week: int) -> tuple[int, int]:
+    """The ISO (year, week) after the given one (2022-W52 is followed by 2023-W01)."""
+    following = (week_range(year, week)[1] + timedelta(days=1)).isocalendar()
+    return following.year, following.week
 
 
 _WEEKDAYS = "一二三四五六日"

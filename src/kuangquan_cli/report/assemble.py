@@ -31,7 +31,7 @@ from kuangquan_cli.merging.summary_tables import (
     task_lines,
 )
 from kuangquan_cli.reference.plan import Plan
-from kuangquan_cli.reference.tables import divisions, procedures
+from kuangquan_cli.reference.tables import divisions, member_departments
 from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, COAL, DONE, NON_COAL
 from kuangquan_cli.reference.weeks import week_range
 from kuangquan_cli.report.comparison import Comparison, rate_change
@@ -189,8 +189,7 @@ def _cities(table: pd.DataFrame, previous_table: pd.DataFrame | None, comparison
 
 def _department_order() -> list[str]:
     """Departments in the order the procedure table names them, then the undetermined one."""
-    named = (d for proc in procedures().values() for d in (proc.coal_dept, proc.noncoal_dept) if d)
-    return [*dict.fromkeys(named), UNKNOWN_DEPARTMENT]
+    return [*member_departments(), UNKNOWN_DEPARTMENT]
 
 
 def _mineral_classes(frame: pd.DataFrame, table: pd.DataFrame) -> list[Any]:
