@@ -58,6 +58,14 @@ def test_a_scan_is_its_citys_whatever_else_is_in_the_inbox(inbox, plan):
     assert result.cities_without_scan == [c for c in CITIES if c not in ("包头市", "赤峰市")]
 
 
+def test_the_portals_scan_folder_is_read_too(inbox, plan):
+    (inbox / "盖章扫描件").mkdir()
+    (inbox / "盖章扫描件" / "乌海市.第1版.pdf").write_bytes(b"%PDF-1.4")
+    result = merge_inbox(inbox, plan, 2022, 38)
+    assert ("乌海市.第1版.pdf", "乌海市") in [(s.file, s.city) for s in result.scans]
+    assert "乌海市" not in result.cities_without_scan
+
+
 def test_the_submissions_sheet_shows_each_citys_workbook_and_scan(inbox, tmp_path, plan):
     out = tmp_path / "汇总.xlsx"
     merge_and_store(inbox, plan, 2022, 38, out=out, db=tmp_path / "kq.db")

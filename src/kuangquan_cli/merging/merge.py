@@ -28,7 +28,7 @@ from kuangquan_cli.checking.reconcile import ReconRow, reconcile, reconciliation
 from kuangquan_cli.checking.validate import FileResult, Record, validate_file
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.merging.rows import row_record
-from kuangquan_cli.merging.scans import Scan, is_scan, modified_time, moment_text, on_time
+from kuangquan_cli.merging.scans import SCAN_FOLDER, Scan, is_scan, modified_time, moment_text, on_time
 from kuangquan_cli.merging.submissions import (
     DUPLICATE,
     MERGED,
@@ -268,7 +268,8 @@ class Inbox:
 
 
 def list_inbox(directory: Path, outputs: tuple[Path, ...] = ()) -> Inbox:
-    """The ledger files and scans of a folder, and the names of the other files.
+    """The ledger files and scans of a folder (and of its ``盖章扫描件`` folder), and the names of
+    the other files.
 
     Excel's ``~$`` lock files, kq's own outputs and temporary files are skipped without mention.
     """
@@ -289,6 +290,9 @@ def list_inbox(directory: Path, outputs: tuple[Path, ...] = ()) -> Inbox:
             inbox.ignored.append(visible(path.name))
     if not inbox.ledgers:
         raise KqError(f"文件夹 {directory} 中没有台账文件（.xlsx、.xlsm、.xls、.csv）")
+    scans = directory / SCAN_FOLDER
+    if scans.is_dir():
+        inbox.scans.extend(sorted(p for p in scans.iterdir() if p.is_file() and is_scan(p)))
     return inbox
 
 

@@ -2,8 +2,9 @@
 
 The plan asks each 盟市 to send its ledger twice: the workbook (电子版) that kq checks and
 merges, and a scan of the printed ledger bearing its seal (加盖公章扫描版). A PDF or an image in
-the inbox whose name names a 盟市 is that 盟市's scan. Only the name is read: a scan is a picture
-of paper, whose words only OCR could read, and the office's Windows PCs have no PDF tools.
+the inbox, or in its ``盖章扫描件`` folder (where the portal keeps them), whose name names a 盟市
+is that 盟市's scan. Only the name is read: a scan is a picture of paper, whose words only OCR
+could read, and the office's Windows PCs have no PDF tools.
 
 A file's arrival is its modification time in the inbox (the time it was saved there from the
 mail or the shared folder; a copy that keeps the sender's time shows when the sender saved it).
@@ -22,6 +23,8 @@ from kuangquan_cli.reference.tables import city_named_in
 from kuangquan_cli.text import visible
 
 SCAN_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png")
+#: The inbox's sub-folder of scans (the portal files each 盟市's scans there).
+SCAN_FOLDER = "盖章扫描件"
 
 
 def is_scan(path: Path) -> bool:
