@@ -269,7 +269,8 @@ def _write_stacked(book: Workbook, formats: Formats, sheet: StackedSheet, headin
     them, set up for printing (no header repeats: each table has its own)."""
     ws = book.add_worksheet(sheet.title)
     layouts = _stacked_columns(sheet)
-    for index, column in enumerate(max(layouts, key=len, default=[])):
+    widest: list[Column] = max(layouts, key=lambda laid_out: len(laid_out)) if layouts else []
+    for index, column in enumerate(widest):
         ws.set_column(index, index, column.width)
     _print_setup(ws, sheet.paper, None, heading)
     row = 0

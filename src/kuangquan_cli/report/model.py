@@ -192,10 +192,10 @@ class ReportData:
     @property
     def without_scan(self) -> list[str] | None:
         """The 盟市 that sent no stamped scan (盖章扫描版); None where scans were not recorded."""
-        lines = [s for s in self.submissions if s.city is not None and s.status != UNMATCHED_SCAN]
-        if any(s.scans is None for s in lines):
+        lines = [(s.city, s.scans) for s in self.submissions if s.city is not None and s.status != UNMATCHED_SCAN]
+        if any(scans is None for _, scans in lines):
             return None
-        return list(dict.fromkeys(s.city for s in lines if not s.scans))
+        return list(dict.fromkeys(city for city, scans in lines if not scans))
 
     @property
     def late(self) -> list[str]:
