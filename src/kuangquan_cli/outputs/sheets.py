@@ -39,16 +39,19 @@ if TYPE_CHECKING:
 A4, A3 = 9, 8
 _PERCENT_FORMAT = "0.0%"
 #: Column widths (in Excel's units, about one Latin letter each; a Chinese character takes two).
-#: A table that fits its paper's width (``_PAGE_WIDTH``, what a landscape page holds at full size)
-#: has each column as wide as its widest text, up to ``_MAX_WIDTH`` (longer text wraps). A wider
-#: table is narrowed: a text column wider than ``_WRAP_WIDTH`` wraps in a width where most of its
-#: text (``_TYPICAL``) takes ``_LINES`` lines, so the long texts (推进措施) get the room, rows stay a
-#: few lines tall, and a ledger of 30 columns prints on one A3 page's width in a legible size.
-#: All-ASCII text (a licence number, a code) has no place to break and keeps its width. A header
-#: counts up to ``_HEADER_WIDTH`` and wraps beyond it.
+#: Each column is first as wide as its widest text, up to ``_MAX_WIDTH`` (longer text wraps). A
+#: table wider than its paper (``_PAGE_WIDTH``: what a landscape page holds at full size) is
+#: printed smaller, or narrowed: a text column wider than ``_WRAP_WIDTH`` then wraps in a width
+#: where most of its text (``_TYPICAL``) takes ``_LINES`` lines. Of the two, the one printing on
+#: fewer pages is taken, unless its print would be smaller than ``_MIN_SCALE`` (a ledger of 30
+#: columns is narrowed: at its full widths it would print at a third of its size on A3; a list of
+#: names is printed smaller rather than each name broken over three lines). All-ASCII text (a
+#: licence number, a code) has no place to break and keeps its width. A header counts up to
+#: ``_HEADER_WIDTH`` and wraps beyond it.
 _MIN_WIDTH, _WRAP_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 6, 12, 40, 8
 _TYPICAL, _LINES = 0.8, 3
 _PAGE_WIDTH = {A4: 140, A3: 200}
+_MIN_SCALE = 0.5
 #: What a portrait A4 page holds at full size.
 _PORTRAIT_WIDTH = 92
 #: Widths are taken from the first rows only: a region's 300,000 rows would cost seconds.
@@ -105,6 +108,8 @@ class StackedSheet:
 def _display_width(value: Any) -> int:
     if isinstance(value, date):
         return 10
+    if isinstance(value, float):  # shown with a number format (42.3%), not as Python writes it
+        return 8
     return 0 if value is None else display_width(str(value))
 
 
@@ -144,7 +149,22 @@ def columns(table: Table) -> list[Column]:
         return [*fixed, Column(width, last.numeric, True)]
     if sum(c.width for c in laid_out) <= _PAGE_WIDTH[table.paper]:
         return laid_out
-    return [_column(header, sample, True) for header, sample in zip(table.headers, samples, strict=True)]
+    narrowed = [_column(header, sample, True) for header, sample in zip(table.headers, samples, strict=True)]
+    legible = [c for c in (laid_out, narrowed) if _scale(c, table.paper) >= _MIN_SCALE]
+    if not legible:
+        return narrowed
+    return min(legible, key=lambda candidate: _printed_height(table, candidate))
+
+
+def _scale(laid_out: list[Column], paper: int) -> float:
+    """How much smaller than full size the columns print, one page wide."""
+    return min(1.0, _PAGE_WIDTH[paper] / sum(c.width for c in laid_out))
+
+
+def _printed_height(table: Table, laid_out: list[Column]) -> float:
+    """The printed height of the table's first rows (what the page count goes by)."""
+    lines = sum(_row_lines(row, laid_out) for row in table.rows[:_WIDTH_SAMPLE])
+    return lines * _scale(laid_out, table.paper)
 
 
 class Formats:
@@ -153,6 +173,7 @@ class Formats:
     def __init__(self, book: Workbook) -> None:
         self.book = book
         self._made: dict[tuple[tuple[str, Any], ...], Format] = {}
+        self._text: dict[tuple[bool, bool], Format] = {}
 
     def get(self, **properties: Any) -> Format:
         key = tuple(sorted(properties.items()))
@@ -185,7 +206,11 @@ class Formats:
         return self.get(valign="top")
 
     def text(self, wrapped: bool, quoted: bool) -> Format:
-        return self.get(valign="top", text_wrap=wrapped, quote_prefix=quoted)
+        """Called for every text cell: looked up by its two flags, not by its properties."""
+        found = self._text.get((wrapped, quoted))
+        if found is None:
+            found = self._text[wrapped, quoted] = self.get(valign="top", text_wrap=wrapped, quote_prefix=quoted)
+        return found
 
 
 def _header_lines(table: Table, laid_out: list[Column]) -> int:
@@ -195,7 +220,8 @@ def _header_lines(table: Table, laid_out: list[Column]) -> int:
 def _row_lines(values: list[Any], laid_out: list[Column]) -> int:
     """Lines the row's tallest wrapped cell takes (a short text is not measured: most are short)."""
     lines = 1
-    for value, column in zip(values, laid_out, strict=True):
+    for index, column in enumerate(laid_out):
+        value = values[index]
         if column.wrapped and isinstance(value, str) and (2 * len(value) > column.width or "\n" in value):
             lines = max(lines, wrapped_lines(value, column.width))
     return lines
