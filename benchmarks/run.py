@@ -9,7 +9,8 @@ every cell costs in a bare Python process::
 Times vary by ±40 % between runs and machines, so the targets are ratios measured in one run:
 each kq run is paired with its reference run, and the best of ``repeat`` pairs is kept.
 ``--quick`` runs the 300- and 3,000-row ledgers only (a smoke test of a few seconds). The full
-run also merges 12 × 25,000 rows once, for the peak memory of a large merge (a few minutes).
+run also merges the sample W38 with and without the week-over-week comparison against W37, and
+12 × 25,000 rows once, for the peak memory of a large merge (a few minutes).
 
 Run from the repository root: ``python -m benchmarks.run [--quick] [--out FILE]``.
 """
@@ -42,6 +43,7 @@ SIZES = (300, 3_000, 30_000, 300_000)
 REGION_ROWS = 30_000
 QUICK_SIZES = (300, 3_000)
 RESULTS = Path(__file__).resolve().parent / "results.md"
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_ledgers"
 FLOOR = ("import sys; from python_calamine import CalamineWorkbook; "
          "CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()")
 #: 300,000 rows are past kq's reading limits by design (the largest real ledger is ~500 rows).
@@ -180,6 +182,24 @@ def measure_merge(files: int = 12, rows_each: int = 250, repeat: int = 3) -> lis
                                       kq("validate", "--week", str(WEEK), *ledgers), repeat, ok=(0, 1))
         found.append(comparison(f"kq report ({label}) ÷ kq validate (same files)", reported, checked, 2.0))
     return found
+
+
+#: The most the week-over-week comparison may add to a merge (issue 14).
+COMPARISON_TARGET = 1.2
+
+
+def measure_comparison(repeat: int = 3, samples: Path = SAMPLES) -> dict[str, Any]:
+    """``kq merge`` of the sample W38 compared right by right with the stored W37, against the same
+    merge into a store holding no earlier week (no comparison). Both replace a stored W38 each time
+    after the first; the merge exits 1 (阿拉善盟 has not sent W38)."""
+    w37, w38 = str(samples / "2022-W37"), str(samples / "2022-W38")
+    with tempfile.TemporaryDirectory() as scratch:
+        compared, alone, workbook = (str(Path(scratch) / name) for name in ("compared.db", "alone.db", "merged.xlsx"))
+        run(kq("merge", w37, "--db", compared, "--out", workbook), ok=(0, 1))
+        merged, plain = best_pair(kq("merge", w38, "--db", compared, "--out", workbook),
+                                  kq("merge", w38, "--db", alone, "--out", workbook), repeat, ok=(0, 1))
+    return comparison("kq merge (sample W38) compared with W37 ÷ without an earlier week", merged, plain,
+                      COMPARISON_TARGET)
 
 
 #: The merge whose peak memory is measured: a region of large ledgers (issue 15 measured 3.4 GB).
@@ -413,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     phases, merges = [], []
     if not args.quick:
         checks += measure_merge()
+        checks.append(measure_comparison())
         phases = [measure_phases(rows) for rows in (30_000, 300_000)]
         merges = [measure_merge_memory()]
     text = report(sizes, checks, machine(), phases, merges, regions, uploads)

@@ -7,7 +7,9 @@ fixtures only.
 
 from __future__ import annotations
 
+import os
 import shutil
+import struct
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -23,8 +25,10 @@ from click.testing import CliRunner, Result
 from kuangquan_cli.checking.identifiers import credit_check_char, org_check_char
 from kuangquan_cli.cli.app import cli, main
 from kuangquan_cli.reference.tables import divisions, fields
+from kuangquan_cli.report.model import ReportData
 
 AS_OF = date(2022, 9, 25)  # Sunday of 2022-W38
+SAMPLES = Path(__file__).parents[1] / "sample_ledgers"
 HEADERS = [f.header for f in fields()]
 
 # ---- one ledger, the way a 盟市 office lays it out ------------------------------------------------
@@ -158,6 +162,77 @@ def write_inbox(directory: Path, per_city: int = 3, cities: Iterable[str] | None
     return paths
 
 
+# ---- two weeks with one change of each kind planted ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlantedWeeks:
+    """Two inboxes (W37, W38) of six 盟市 each, built so that W38 holds one change of every kind.
+
+    ``planted`` is every change W38 must show, as (kind, licence number this week — last week's
+    for ``vanished``), and nothing else: every other right is untouched. Two rights are
+    reclassified: one by its reason (its procedure dropped), one by its 勘查程度 (so its task
+    too). 通辽市 sent W37 only (its rights must not vanish), 锡林郭勒盟 W38 only (its rights are
+    not new). ``rights`` names the planted rights by what was done to them.
+    """
+
+    inboxes: dict[int, Path]
+    planted: frozenset[tuple[str, str]]
+    rights: dict[str, str]
+
+
+def _distinct(city: str, rows: list[dict[str, Any]], first: int) -> list[dict[str, Any]]:
+    """Each right with a holder and credit code of its own (the factory's rows all share one)."""
+    for i, values in enumerate(rows):
+        values.update(holder=f"{city}第{i + 1}矿业有限公司", credit_code=credit_code(body=f"MA{first + i:06d}"))
+    return rows
+
+
+def planted_weeks(directory: Path) -> PlantedWeeks:
+    """Write the two inboxes of :class:`PlantedWeeks` under ``directory``."""
+    cities = ["呼和浩特市", "包头市", "赤峰市", "鄂尔多斯市", "乌兰察布市", "通辽市", "锡林郭勒盟"]
+    w37 = {city: _distinct(city, city_rows(city, 6, i * 1000), i * 1000) for i, city in enumerate(cities[:6])}
+    w37["包头市"][1]["status"] = "未启动"
+    w38 = {city: [dict(values) for values in rows] for city, rows in w37.items() if city != "通辽市"}
+    w38["锡林郭勒盟"] = _distinct("锡林郭勒盟", city_rows("锡林郭勒盟", 3, 6000), 6000)
+    hohhot, baotou, chifeng, ordos, ulanqab = (w38[c] for c in cities[:5])
+
+    moved = hohhot.pop(0)  # 呼和浩特市's first right is now in 乌兰察布市's ledger
+    moved.update(city="乌兰察布市", county="集宁区")
+    ulanqab.append(moved)
+    hohhot[3].update(reason="企业自身原因", own_reason="资金紧张", missing=None)  # its procedure is not 办结
+    hohhot[1].update(stage_ok="是", task="（五）", reason="缺少手续", missing="用地手续",  # 勘查程度 now 达到
+                     measures="督促企业尽快补办用地手续，完成探矿权转采矿权")
+    vanished = baotou.pop(0)
+    renumbered_from = baotou[1]["licence_no"]
+    baotou[1]["licence_no"] = licence("包头市", "探矿权", 1999)  # a corrected number: same credit code and name
+    baotou[0]["status"] = "推进中"  # 未启动 last week
+    chifeng[0].update(status="不具备条件", reason="开采条件限制", missing=None)
+    chifeng[5]["missing"] = "用地手续"  # 安全生产许可证 cleared
+    added = row(city="赤峰市", county="红山区", licence_no=licence("赤峰市", "采矿权", 2999),
+                right_name="红山区新列入铁矿")
+    chifeng.append(_distinct("赤峰市", [added], 2999)[0])
+    ordos[0].update(status="已完成", done_date="2022-09-21")
+    ordos[3].update(status="推进中", done_date=None)  # 已完成 last week: cancels the completion above
+    ulanqab[3]["done_date"] = "2022-09-12"  # only a done date changed: no progress
+
+    inboxes = {}
+    for week, ledgers in ((37, w37), (38, w38)):
+        inboxes[week] = directory / f"2022-W{week}"
+        inboxes[week].mkdir(parents=True)
+        for city, rows in ledgers.items():
+            write_city(inboxes[week], city, rows)
+    rights = {"moved": moved["licence_no"], "reclassified": hohhot[3]["licence_no"],
+              "restaged": hohhot[1]["licence_no"], "vanished": vanished["licence_no"],
+              "renumbered": baotou[1]["licence_no"], "renumbered_from": renumbered_from,
+              "started": baotou[0]["licence_no"], "cannot_resume": chifeng[0]["licence_no"],
+              "cleared": chifeng[5]["licence_no"], "new": chifeng[-1]["licence_no"], "done": ordos[0]["licence_no"],
+              "regressed": ordos[3]["licence_no"], "redated": ulanqab[3]["licence_no"]}
+    kinds = {name: name for name in rights} | {"restaged": "reclassified"}
+    planted = frozenset((kinds[name], number) for name, number in rights.items() if name != "renumbered_from")
+    return PlantedWeeks(inboxes, planted, rights)
+
+
 # ---- running kq ---------------------------------------------------------------------------------
 
 
@@ -177,6 +252,18 @@ class GeneratedSamples:
 
     out: Path
     output: str
+
+
+@dataclass(frozen=True)
+class Region:
+    """The sample region merged for W37 and W38 into one store (the ``region`` fixture): the store,
+    each week's merged workbook, both weeks' report data, and the W38 通报 rendered as HTML."""
+
+    db: Path
+    workbooks: dict[int, Path]
+    w37: ReportData
+    w38: ReportData
+    html: Path
 
 
 # ---- reading back what kq wrote -----------------------------------------------------------------
@@ -199,20 +286,43 @@ def sheet(path: Path, title: str) -> list[dict[str, Any]]:
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 needs_soffice = pytest.mark.skipif(SOFFICE is None,
                                    reason="未安装 LibreOffice（soffice），跳过用 LibreOffice 打开的检查")
+#: Writer, which opens a .docx (Debian packs it apart from Calc, with its ``lowriter`` command).
+needs_writer = pytest.mark.skipif(SOFFICE is None or shutil.which("lowriter") is None,
+                                  reason="未安装 LibreOffice Writer（libreoffice-writer），跳过 Word 通报转 PDF 的检查")
 
 
-def convert(source: Path, fmt: str, out_dir: Path) -> Path:
-    """Convert with a private profile (parallel runs must not share one) and return the result."""
+def convert(source: Path, fmt: str, out_dir: Path, env: dict[str, str] | None = None) -> Path:
+    """Convert with a private profile (parallel runs must not share one) and return the result;
+    ``env`` is added to the environment soffice runs in."""
     assert SOFFICE is not None
     profile = (out_dir / "lo-profile").resolve().as_uri()
     proc = subprocess.run(
         [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", fmt, "--outdir", str(out_dir),
          str(source)],
-        capture_output=True, text=True, timeout=180,
+        capture_output=True, text=True, timeout=180, env={**os.environ, **(env or {})},
     )
     result = out_dir / f"{source.stem}.{fmt}"
     assert proc.returncode == 0 and result.exists(), proc.stderr
     return result
+
+
+#: The open fonts the 公文's fonts are drawn with here (an office has the named ones): serif for the
+#: 宋/仿宋/楷 faces, sans for 黑体.
+OFFICE_FONTS = {**dict.fromkeys(("方正小标宋简体", "仿宋_GB2312", "楷体_GB2312", "宋体"), "Noto Serif CJK SC"),
+                "黑体": "Noto Sans CJK SC"}
+
+
+def office_fonts(directory: Path) -> dict[str, str]:
+    """The environment in which soffice draws ``OFFICE_FONTS`` with their open substitutes: a
+    fontconfig file of the system's settings and one alias per font (without it every missing
+    font falls back to one default face, and a PDF could not tell 黑体 from 仿宋)."""
+    aliases = "".join(f'<alias binding="same"><family>{name}</family><prefer><family>{face}</family></prefer></alias>'
+                      for name, face in OFFICE_FONTS.items())
+    config = directory / "fonts.conf"
+    config.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd"><fontconfig>'
+                      f'<include ignore_missing="yes">/etc/fonts/fonts.conf</include>{aliases}</fontconfig>',
+                      encoding="utf-8")
+    return {"FONTCONFIG_FILE": str(config)}
 
 
 def run_kq(monkeypatch, capfd, *args: str) -> tuple[int, str, str]:
@@ -280,3 +390,23 @@ def ledger_bytes(directory: Path, city: str, rows: Iterable[dict[str, Any]], tit
     path = write_ledger(directory / f"upload-{city}.xlsx", rows,
                         title=f"{city}盘活矿业权工作台账" if title == "" else title)
     return path.read_bytes()
+
+
+# ---- Chromium, the browser the 通报 is looked at in ------------------------------------------------
+
+CHROMIUM = shutil.which("chromium")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="未安装 chromium（Debian：apt-get install chromium），跳过浏览器中的通报检查")
+_CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                   "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
+def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [CHROMIUM or "chromium", *_CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])

@@ -31,6 +31,18 @@ def test_start_up_is_measured_against_its_references(cache: Path) -> None:
         assert check["kq_s"] > 0 and check["reference_s"] > 0 and check["ratio"] > 0
 
 
+def test_the_comparison_is_measured_against_a_merge_without_one(tmp_path: Path) -> None:
+    """On a copy of two weeks of three 盟市 (the sample region would take half a minute here)."""
+    samples = tmp_path / "samples"
+    for week in ("2022-W37", "2022-W38"):
+        (samples / week).mkdir(parents=True)
+        for city in ("包头市", "乌海市", "兴安盟"):
+            (samples / week / f"{city}.xlsx").write_bytes((run.SAMPLES / week / f"{city}.xlsx").read_bytes())
+    check = run.measure_comparison(repeat=1, samples=samples)
+    assert check["check"].startswith("kq merge (sample W38) compared with W37") and check["target"] == 1.2
+    assert check["kq_s"] > 0 and check["reference_s"] > 0
+
+
 def test_the_memory_of_a_merge_is_measured(cache: Path) -> None:
     merged = run.measure_merge_memory(2, 40)
     assert (merged["rows"], merged["label"], merged["target_mb"]) == (80, "2×40", run.MEMORY_TARGET_MB)

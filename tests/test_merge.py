@@ -28,7 +28,7 @@ from kuangquan_cli.report.assemble import build_report
 from support import AS_OF, city_rows, invoke, licence, row, sheet, write_city, write_inbox
 
 CITIES = divisions().cities
-SHEETS = ["汇总台账", "待核实", "分类统计", "盟市统计", "部门手续清单", "问题清单", "报送情况"]
+SHEETS = ["汇总台账", "待核实", "分类统计", "盟市统计", "部门手续清单", "国有企业", "问题清单", "报送情况", "台账变动"]
 SAMPLE_W37 = Path(__file__).parents[1] / "sample_ledgers" / "2022-W37"
 
 

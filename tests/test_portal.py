@@ -73,7 +73,7 @@ def test_a_city_uploads_and_sees_grouped_findings_with_cells_and_its_own_counts(
     assert "J4、J5、J6、J7、J8、J9" in page
     assert "[credit_code.check]" not in page and "credit_code.check" in page
     assert re.search(r"<td>停产矿山复工复产.*?</td>|<td>[^<]*</td><td>合计</td><td class=\"num\">\d+</td>", page)
-    assert "与上周比较：待汇总后显示" in page
+    assert "数据库中还没有上一周的汇总，暂无法比较" in page  # no week stored before 2022-W38
     assert "包头市0920.xlsx" in page  # the earlier uploads list: name as sent
 
 
@@ -114,7 +114,7 @@ def test_the_api_answers_the_validate_json_with_where_it_was_kept(site, client, 
     data = answer.json()
     (tmp_path / "赤峰市.xlsx").write_bytes(content)
     validated = json.loads(invoke("validate", "--week", "38", "--format", "json", str(tmp_path / "赤峰市.xlsx")).stdout)
-    assert set(data) == set(validated) | {"stored", "version"}
+    assert set(data) == set(validated) | {"stored", "version", "compared_with", "changes"}
     assert data["files"][0] | {"file": None} == validated["files"][0] | {"file": None}
     assert (data["stored"], data["version"]) == ("2022-W38/赤峰市.xlsx", 1)
     assert data["files"][0]["city"] == "赤峰市" and data["summary"] == {"files": 1, "rows": 3, "errors": 0,
@@ -160,6 +160,9 @@ def test_the_office_sees_who_sent_and_merges_the_week(site, client, tmp_path):
     report = client.get("/outputs/2022-W38/report")
     assert workbook.status_code == 200 and workbook.content.startswith(b"PK")
     assert report.status_code == 200 and "通报" in report.text
+    word = client.get("/outputs/2022-W38/report-docx")
+    assert word.status_code == 200 and word.content.startswith(b"PK")
+    assert "下载通报公文版（全区盘活矿业权工作进展通报_2022-W38.docx）" in client.get("/").text
     with Store(site.db) as store:
         [(files, rows_in)] = store.fetch("SELECT files, rows_in FROM snapshot WHERE week = 38")
     assert (files, rows_in) == (2, 6)  # the latest of each 盟市, not its earlier versions
@@ -543,5 +546,5 @@ def test_docs_portal_lists_exactly_the_keys_the_api_adds_and_the_status_has(site
     upload = client.post("/api/upload", headers=bearer(site.tokens["包头市"]), files={"file": ("a.xlsx", content)})
     status = client.get("/api/status", headers=bearer(site.tokens["office"])).json()
     validated = json.loads(invoke("validate", "--format", "json", str(tmp_path / "upload-包头市.xlsx")).stdout)
-    assert documented == [{"stored", "version"}, set(status), set(status["cities"][0])]
+    assert documented == [{"stored", "version", "compared_with", "changes"}, set(status), set(status["cities"][0])]
     assert set(upload.json()) - set(validated) == documented[0]

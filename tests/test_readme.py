@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from kuangquan_cli.checking.catalogue import CODES, Code
 from kuangquan_cli.cli.app import cli
-from support import city_rows, licence, write_city, write_inbox
+from support import city_rows, licence, planted_weeks, write_city, write_inbox
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -207,12 +207,17 @@ def test_docs_json_lists_exactly_the_keys_the_commands_emit(tmp_path: Path):
     history = kq_json("history", "--db", str(db))
     inputs = kq_json("history", "--week", "38", "--restore", str(tmp_path / "恢复"), "--db", str(db))
     baselines = kq_json("baseline", "--db", str(db))
+    weeks, changed = planted_weeks(tmp_path / "planted"), str(tmp_path / "changes.db")  # one change of each kind
+    for week in (37, 38):
+        compared = kq_json("merge", str(weeks.inboxes[week]), "--db", changed, "--out", str(tmp_path / "w.xlsx"))
+    changes = kq_json("changes", "--db", changed)
 
     assert merged["duplicate_licences"] and merged["duplicate_cities"] and merged["missing_cities"]
     assert {f["status"] for f in merged["files"]} == {"merged", "duplicate", "rejected"}
     assert {d["kind"] for d in merged["baseline"]["differences"]} == {"missing", "outside", "differs"}
     assert stored == baselines["baselines"][0] and validated["baseline"]
-    emitted = [validated, merged, history, inputs, baselines]
+    assert {c["kind"] for c in changes["changes"]} == {kind for kind, _ in weeks.planted}
+    emitted = [validated, merged, history, inputs, baselines, compared, changes]
     assert set().union(*map(keys, emitted)) == documented_keys()
 
 

@@ -19,7 +19,9 @@ from click.testing import CliRunner
 
 from kuangquan_cli.checking.validate import validate_file, validate_files
 from kuangquan_cli.cli.app import cli
+from kuangquan_cli.jobs import merge_and_store
 from kuangquan_cli.merging.merge import merge_inbox
+from kuangquan_cli.merging.store import Store
 from kuangquan_cli.outputs.annotate import annotate
 from kuangquan_cli.outputs.merged_workbook import write_merged_workbook
 from kuangquan_cli.outputs.template import write_template
@@ -198,3 +200,16 @@ def test_a_30000_row_region_wide_ledger_has_errors_only_where_it_was_spoiled(tmp
     errors = [f for f in result.findings if f.is_error]
     assert errors and {f.row for f in errors} <= spoiled
     assert "city.mismatch" not in codes(errors)
+
+
+def test_a_merged_region_wide_ledger_is_stored_under_each_rows_city(tmp_path, plan, office_list, region_rows):
+    """The store keeps the 盟市 each row counts under, as the merge does: a region-wide ledger's
+    rows are their own 盟市's, so the 通报 and the week comparison see them there."""
+    inbox = tmp_path / "2022-W37"
+    inbox.mkdir()
+    (inbox / office_list.name).write_bytes(office_list.read_bytes())
+    db = tmp_path / "kq.db"
+    merge_and_store(inbox, plan, 2022, 37, out=tmp_path / "汇总.xlsx", db=db)
+    with Store(db) as store:
+        stored = store.load_snapshot(2022, 37).rows
+    assert Counter(stored["source_city"]) == Counter(r["city"] for r in region_rows)

@@ -25,6 +25,7 @@ from kuangquan_cli.checking.validate import validate_file
 from kuangquan_cli.errors import KqError, os_error_reason
 from kuangquan_cli.merging.merge import MergeResult, list_inbox, merge_inbox
 from kuangquan_cli.merging.store import Snapshot, Store, StoredInput
+from kuangquan_cli.merging.stored_changes import previous_rights
 from kuangquan_cli.merging.stored_inputs import safe_name
 from kuangquan_cli.merging.submissions import REJECTED, sender
 from kuangquan_cli.merging.summary_tables import UNKNOWN_DEPARTMENT
@@ -46,8 +47,9 @@ def merge_and_store(
     directory: str | Path, plan: Plan, year: int, week: int, *, out: Path | None, db: Path,
     limits: Limits | None = None, deadline: datetime | None = None,
 ) -> MergeResult:
-    """``kq merge``: merge the inbox (set against the latest stored baseline, if any), replace the
-    week in the store with the bytes of every file it read, write the merged workbook.
+    """``kq merge``: merge the inbox (set against the latest stored baseline, if any, and compared
+    right by right with the week stored before it), replace the week in the store with the bytes
+    of every file it read, write the merged workbook.
 
     The inbox is listed first, so that a command that merges nothing leaves no new store behind.
     Then the store is opened (its version checked, its pages by ``PRAGMA quick_check``: a tenth of
@@ -65,7 +67,8 @@ def merge_and_store(
     with Store(db, create=True) as store:
         store.check()
         result = merge_inbox(directory, plan, year, week, outputs=(out,), limits=limits,
-                             baseline=store.latest_baseline(), deadline=deadline)
+                             baseline=store.latest_baseline(), previous=previous_rights(store, year, week),
+                             deadline=deadline)
         result.outputs = {"workbook": visible(str(out)), "db": visible(str(db))}
         content = merged_workbook(result, plan)
         saved = False

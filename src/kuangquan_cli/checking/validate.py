@@ -82,6 +82,8 @@ class FileResult(FindingTally):
     records: list[Record] = field(default_factory=list)
     file_findings: list[Finding] = field(default_factory=list)
     readable: bool = True
+    title: str = ""
+    """The text above the header (title rows, 填报单位 line): which week the ledger says it is of."""
 
     @property
     def file(self) -> str:
@@ -324,7 +326,8 @@ def _validate_file(path: Path, plan: Plan, as_of: date, sheet: str | None, limit
         result.file_findings.append(make_finding("header.not_found", file=result.file, reason=reason))
         return result
     result.sheet, result.header_row, result.columns = layout.sheet.name, layout.header_row, layout.columns
-    result.city, result.region_wide = _named_scope(layout.title_text(), path)
+    result.title = layout.title_text()
+    result.city, result.region_wide = _named_scope(result.title, path)
     result.file_findings += _header_findings(result, layout)
     _FileChecker(result, layout, plan, as_of).run()
     return result

@@ -12,6 +12,7 @@ import sys
 import click
 
 from kuangquan_cli.cli.commands.baseline import baseline
+from kuangquan_cli.cli.commands.changes import changes
 from kuangquan_cli.cli.commands.history import history
 from kuangquan_cli.cli.commands.merge import merge
 from kuangquan_cli.cli.commands.pack import pack
@@ -46,6 +47,7 @@ cli.add_command(merge)
 cli.add_command(history)
 cli.add_command(baseline)
 cli.add_command(report)
+cli.add_command(changes)
 cli.add_command(pack)
 cli.add_command(tokens)
 cli.add_command(serve)

@@ -13,9 +13,8 @@ set against the week's deadline when there is one.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -25,8 +24,17 @@ from kuangquan_cli.atomic import is_temporary
 from kuangquan_cli.checking.baseline import Baseline, BaselineCheck, check_against_baseline
 from kuangquan_cli.checking.findings import Finding, FindingTally, make_finding
 from kuangquan_cli.checking.reconcile import ReconRow, reconcile, reconciliation_findings
+from kuangquan_cli.checking.staleness import stale_finding
 from kuangquan_cli.checking.validate import FileResult, Record, validate_file
 from kuangquan_cli.errors import KqError
+from kuangquan_cli.merging.changes import (
+    Change,
+    LedgerChanges,
+    WeekRights,
+    baseline_licences,
+    compare,
+    rights_of_files,
+)
 from kuangquan_cli.merging.rows import row_record
 from kuangquan_cli.merging.scans import SCAN_FOLDER, Scan, is_scan, modified_time, moment_text, on_time
 from kuangquan_cli.merging.submissions import (
@@ -43,25 +51,10 @@ from kuangquan_cli.reading.limits import Limits
 from kuangquan_cli.reference.own_files import ANNOTATED_SUFFIX, MERGED_PREFIX
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import divisions
-from kuangquan_cli.reference.weeks import week_label, week_range
+from kuangquan_cli.reference.weeks import week_in_name, week_label, week_range
 from kuangquan_cli.text import visible
 
 LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
-
-_WEEK_NAMES = (
-    re.compile(r"(?P<y>\d{4})\s*[-_ ]?\s*W(?P<w>\d{1,2})(?!\d)", re.IGNORECASE),
-    re.compile(r"(?:(?P<y>\d{4})\s*年)?\s*第\s*(?P<w>\d{1,2})\s*周"),
-)
-
-
-def week_in_name(name: str) -> tuple[int | None, int | None]:
-    """(year, week) from a folder name such as ``2022-W38`` or ``2022年第38周``; None where absent."""
-    for pattern in _WEEK_NAMES:
-        match = pattern.search(name)
-        if match:
-            return (int(match["y"]) if match["y"] else None), int(match["w"])
-    return None, None
-
 
 def resolve_week(
     directory: Path, plan_year: int, week: int | None = None, year: int | None = None, today: date | None = None
@@ -188,6 +181,10 @@ class MergeResult(FindingTally):
     among ``region_findings``)."""
     scans: list[Scan] = field(default_factory=list)
     deadline: datetime | None = None
+    changes: LedgerChanges = field(default_factory=lambda: LedgerChanges(None))
+    """This week against the week stored before it, right by right (no comparison: none stored)."""
+    change_findings: list[Finding] = field(default_factory=list)
+    """The changes that are warnings, as findings (``change.*``)."""
     outputs: dict[str, str | None] = field(default_factory=lambda: {"workbook": None, "db": None})
     replaced: bool = False
     """Whether storing the week replaced a snapshot stored before (not part of the JSON)."""
@@ -210,8 +207,9 @@ class MergeResult(FindingTally):
 
     @property
     def findings(self) -> list[Finding]:
-        """Every finding: each file's, then those of the region (missing 盟市, plan differences)."""
-        return [f for s in self.sources for f in s.result.findings] + self.region_findings
+        """Every finding: each file's, those of the region (missing 盟市, plan differences), then
+        the changes since last week that are warnings."""
+        return [f for s in self.sources for f in s.result.findings] + self.region_findings + self.change_findings
 
     def flagged_by_file(self) -> dict[str, int]:
         counts = {s.file: 0 for s in self.sources}
@@ -229,7 +227,12 @@ class MergeResult(FindingTally):
         return without_scan(scan.city for scan in self.scans)
 
     def to_dict(self) -> dict[str, Any]:
-        """The §9.1 merge JSON (plus ``ignored`` files and the error/warning totals)."""
+        """The merge JSON (docs/json.md#kq-merge)."""
+        return self.summary() | {"findings": [f.to_dict() for f in self.findings], **self.changes.to_dict()}
+
+    def summary(self) -> dict[str, Any]:
+        """The merge JSON without its lists of findings and changes, as the store keeps it: the
+        findings have a table of their own, the changes are computed again from the stored weeks."""
         flagged = self.rows_flagged
         return {
             "week": self.label,
@@ -250,6 +253,26 @@ class MergeResult(FindingTally):
             "cities_without_scan": self.cities_without_scan,
             "outputs": dict(self.outputs),
         }
+
+    def week_rights(self) -> WeekRights:
+        """This week's counted rights (rows with a licence number) and the 盟市 they cover."""
+        return rights_of_files(self.label, (s.result for s in self.sources if s.status == MERGED))
+
+    def compare_with(self, previous: WeekRights, known: Collection[str] = frozenset()) -> None:
+        """Compare this week with ``previous``, right by right (``known``: the licence numbers of
+        the baseline, which are not new); the changes that are warnings become findings."""
+        self.changes = compare(previous, self.week_rights(), known)
+        sources = {s.file: s for s in self.sources}
+        self.change_findings = [_change_finding(c, sources.get(c.file or "")) for c in self.changes.warnings]
+
+
+def _change_finding(change: Change, source: SourceFile | None) -> Finding:
+    """A change that is a warning as a finding on its right's licence number cell (this week's)."""
+    result = source.result if source else None
+    col = result.columns.get("licence_no") if result else None
+    return make_finding(change.code, file=change.file, sheet=result.sheet if result else None, row=change.row,
+                        column=column_letter(col) if col is not None else None, field="licence_no",
+                        value=change.licence_no, **change.ctx)
 
 
 def _is_own_output(path: Path, outputs: tuple[Path, ...]) -> bool:
@@ -369,18 +392,27 @@ def _cross_file_licences(sources: list[SourceFile]) -> list[LicenceDuplicate]:
     return duplicates
 
 
+def _mark_stale(sources: list[SourceFile], year: int, week: int) -> None:
+    """``file.stale`` on each ledger whose title or 填报日期 names an earlier week."""
+    for source in sources:
+        if source.readable and (found := stale_finding(source.file, source.result.title, year, week)):
+            source.result.file_findings.append(found)
+
+
 def merge_inbox(
     directory: str | Path, plan: Plan, year: int, week: int, outputs: tuple[Path, ...] = (),
-    limits: Limits | None = None, baseline: Baseline | None = None, deadline: datetime | None = None,
-    arrival: Callable[[Path], datetime | None] = modified_time,
+    limits: Limits | None = None, baseline: Baseline | None = None, previous: WeekRights | None = None,
+    deadline: datetime | None = None, arrival: Callable[[Path], datetime | None] = modified_time,
 ) -> MergeResult:
     """Read, check and merge every ledger in ``directory`` for ISO week ``week`` of ``year``.
 
     Done dates are checked against the Sunday of that week. ``outputs`` are files to leave out
     of the inbox (a merged workbook written into the same folder); ``limits`` bound each file.
     With a ``baseline`` the counted rows are set against it, each 盟市 that sent against its own
-    part (docs/reconciliation.md#底数清单). Each file's ``arrival`` (its time in the inbox, unless
-    told otherwise) is set against ``deadline``, else the plan's deadline of the week, if known.
+    part (docs/reconciliation.md#底数清单).
+    ``previous``: the rights of the week stored before, to compare with right by right.
+    Each file's ``arrival`` (its time in the inbox, unless told otherwise) is set against
+    ``deadline``, else the plan's deadline of the week, if known.
     """
     directory = Path(directory)
     inbox = list_inbox(directory, outputs)
@@ -390,6 +422,7 @@ def merge_inbox(
     for source in sources:
         source.arrived = arrival(source.result.path)
         source.on_time = on_time(source.arrived, deadline)
+    _mark_stale(sources, year, week)
     duplicate_cities = _set_aside_duplicates(sources)
     counted = [s for s in sources if s.status == MERGED]
     duplicate_licences = _cross_file_licences(counted)
@@ -406,6 +439,9 @@ def merge_inbox(
                                        checked=[c for c in cities if c not in missing], listed=cities)
         region += check.findings
     scans = [Scan.of(path, arrival(path)) for path in inbox.scans]
-    return MergeResult(year, week, directory, sources, inbox.ignored, missing, duplicate_cities, duplicate_licences,
-                       recon, region, check, scans, deadline)
+    result = MergeResult(year, week, directory, sources, inbox.ignored, missing, duplicate_cities,
+                         duplicate_licences, recon, region, check, scans, deadline)
+    if previous is not None:
+        result.compare_with(previous, baseline_licences(baseline))
+    return result
 

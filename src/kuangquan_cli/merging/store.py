@@ -28,14 +28,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from kuangquan_cli.checking.baseline import Baseline, BaselineInfo, BaselineRight
 from kuangquan_cli.checking.parse import RowValues, filled
 from kuangquan_cli.errors import KqError, os_error_reason
 from kuangquan_cli.merging.rows import row_record, rows_frame
+from kuangquan_cli.merging.submissions import MERGED
 from kuangquan_cli.reference.tables import fields
-from kuangquan_cli.reference.weeks import week_label
+from kuangquan_cli.reference.weeks import week_label, week_range
 from kuangquan_cli.text import visible
 
 if TYPE_CHECKING:
@@ -225,6 +226,16 @@ class Snapshot:
         return week_label(self.year, self.week)
 
 
+class CountedRow(NamedTuple):
+    """One counted row of a stored week: where it is, the task it counts under, its values."""
+
+    file: str
+    row: int
+    city: str | None
+    task: int | None
+    values: RowValues
+
+
 @dataclass(frozen=True)
 class StoredInput:
     """One file a stored week was merged from, as ``kq history --week`` lists it; ``stored``:
@@ -243,7 +254,7 @@ def _row_values(snapshot_id: int, position: int, row: MergedRow) -> tuple[Any, .
     """One ``ledger_row`` record (a function of its own so a test can break a save half-way)."""
     record = row.record
     return (
-        snapshot_id, position, row.source.file, record.row, row.source.result.city, record.task,
+        snapshot_id, position, row.source.file, record.row, row.source.result.city_of(record), record.task,
         record.cannot_resume, row.flagged, row.counted, row_json(record.values),
     )
 
@@ -445,7 +456,7 @@ class Store:
     def save(self, result: MergeResult) -> bool:
         """Store ``result`` as the snapshot of its week, replacing any earlier one in one step;
         whether there was one to replace."""
-        summary = result.to_dict()
+        summary = result.summary()
         with self._transaction():
             conn = self._conn
             deleted = conn.execute("DELETE FROM snapshot WHERE year = ? AND week = ?", (result.year, result.week))
@@ -491,6 +502,19 @@ class Store:
         )
         return [StoredWeek(*row) for row in rows]
 
+    def week_asked(self, plan_year: int, year: int | None, week: int | None) -> tuple[int, int]:
+        """The week a command asks for (``--week``, its year defaulting to the plan's), else the
+        latest stored one (of ``year`` when given)."""
+        if week is not None:
+            year = year or plan_year
+            week_range(year, week)  # refuses a week the year does not have
+            return year, week
+        stored = [w for w in self.weeks() if year in (None, w.year)]
+        if not stored:
+            of_year = f" {year} 年的" if year else ""
+            raise KqError(f"数据库 {self.path} 中还没有{of_year}周汇总；请先用 kq merge 汇总台账")
+        return stored[-1].year, stored[-1].week
+
     @_in_words
     def previous_week(self, year: int, week: int) -> tuple[int, int] | None:
         """The latest stored (year, week) before the given one, for the week-over-week change."""
@@ -520,6 +544,23 @@ class Store:
                         " FROM finding", snapshot_id),
             self._dicts("SELECT task, reason, plan, ledger, diff FROM reconciliation", snapshot_id), source_dir,
         )
+
+    @_in_words
+    def counted_rows(self, year: int, week: int) -> tuple[list[CountedRow], list[str | None]]:
+        """A stored week's counted rows and the 盟市 of its counted files, from one state of the
+        store: what the week-over-week comparison reads, without the frame of ``load_snapshot``
+        (whose row dicts would cost a large week's merge hundreds of megabytes)."""
+        with self.reading():
+            snapshot_id = self._snapshot_id(year, week)
+            rows = self._conn.execute(
+                "SELECT source_file, source_row, source_city, task, fields FROM ledger_row"
+                " WHERE snapshot_id = ? AND counted ORDER BY position", (snapshot_id,))
+            counted = [CountedRow(file, row, city, task, stored_values(values))
+                       for file, row, city, task, values in rows]
+            cities = [city for (city,) in self._conn.execute(
+                "SELECT city FROM source_file WHERE snapshot_id = ? AND status = ? ORDER BY position",
+                (snapshot_id, MERGED))]
+        return counted, cities
 
     def _dicts(self, select: str, snapshot_id: int) -> list[dict[str, Any]]:
         cursor = self._conn.execute(f"{select} WHERE snapshot_id = ? ORDER BY position", (snapshot_id,))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from kuangquan_cli.checking.reconcile import Counted, ReconRow, reconcile
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import divisions, enumerations, field_by_name, procedures
-from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, DONE, IN_PROGRESS, NOT_STARTED
+from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, DONE, IN_PROGRESS, NOT_STARTED, YES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -203,3 +203,55 @@ def department_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
                        row.source_row), line))
     return pd.DataFrame([line for _, line in sorted(lines, key=lambda item: item[0])],
                         columns=list(department_headers()))
+
+
+# ---- 国有企业 -----------------------------------------------------------------------------------
+
+_SOE_FIELDS = ("city", "county", "right_name", "licence_no", "holder", "soe", "task", "status", "deadline")
+
+
+def soe_headers() -> dict[str, str]:
+    """The 国有企业 table's column keys and headers (a ledger field is headed as in the ledger).
+
+    待办手续 are joined by 、 as a ledger writes them; 办理部门 by ；, as a department's own name
+    may hold a 、 (自治区发改委、工信厅)."""
+    fields = field_by_name()
+    return {"group": "方案点名企业", **{name: fields[name].header for name in _SOE_FIELDS},
+            "pending": "待办手续", "departments": "办理部门", "source_file": "来源文件", "source_row": "来源行"}
+
+
+def supported_soe(holder: str | None, plan: Plan) -> str | None:
+    """The enterprise the plan names for support (内蒙古能源集团) that ``holder`` is, or belongs to."""
+    return next((name for name in plan.supported_soes if holder and name in holder), None)
+
+
+def _is_soe(frame: pd.DataFrame, plan: Plan) -> list[bool]:
+    """是否国有企业 written 是, or a holder the plan itself names as a state-owned enterprise."""
+    return [soe == YES or supported_soe(holder, plan) is not None
+            for soe, holder in zip(frame["soe"], frame["holder"], strict=True)]
+
+
+def soe_table(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """国有企业: every counted right of a state-owned holder, with its status and, while it is
+    unfinished, its pending procedures and the departments that must act on them (as in
+    部门手续清单); the rights of the enterprises the plan names first, then in the region's order."""
+    import pandas as pd
+
+    rows = counted_rows(frame)
+    rows = rows[_is_soe(rows, plan)]
+    cities = {name: i for i, name in enumerate(divisions().cities)}
+    lines = []
+    records: Iterable[Any] = rows.itertuples(index=False)  # named tuples of ROW_COLUMNS (untyped to pandas)
+    for row in records:
+        unfinished = row.status not in (DONE, CANNOT_RESUME)
+        pending = tuple(row.missing) if unfinished else ()
+        departments = dict.fromkeys(department_of(p, row.mineral_class) for p in pending)
+        group = supported_soe(row.holder, plan)
+        line = {"group": group, **{name: getattr(row, name) for name in _SOE_FIELDS}}
+        line |= {"task": task_label(row.task, plan), "pending": "、".join(pending) or None,
+                 "departments": "；".join(departments) or None, "source_file": row.source_file,
+                 "source_row": row.source_row}
+        order = plan.supported_soes.index(group) if group else len(plan.supported_soes)
+        task = len(plan.tasks) + 1 if pd.isna(row.task) else int(row.task)
+        lines.append(((order, cities.get(row.source_city, len(cities)), task, row.source_file, row.source_row), line))
+    return pd.DataFrame([line for _, line in sorted(lines, key=lambda item: item[0])], columns=list(soe_headers()))

@@ -1,8 +1,9 @@
 """Writing the merged workbook (汇总台账_2022-W38.xlsx) the office opens in Excel/WPS and prints.
 
-Seven sheets: the merged ledger, the rows to check with their problems, the reconciliation by
-task and reason, progress per 盟市, the pending procedures per department, every finding, and
-who sent what; once a baseline is stored, an eighth after the reconciliation: the check against
+Nine sheets: the merged ledger, the rows to check with their problems, the reconciliation by
+task and reason, progress per 盟市, the pending procedures per department, the state-owned
+enterprises' rights, every finding, who sent what, and what changed since the week stored before,
+right by right; once a baseline is stored, a tenth after the reconciliation: the check against
 it. Every data row of every readable ledger is in one of the first two sheets with its source
 file and row, numbered through (汇总序号) beside the 序号 its 盟市 gave it. The sheets are
 written and set up for printing by ``outputs.sheets``; the two ledger sheets print on A3, the
@@ -18,6 +19,7 @@ from kuangquan_cli.atomic import atomic_write
 from kuangquan_cli.checking.baseline import DIFFERS, MISSING, OUTSIDE, BaselineCheck, BaselineRight
 from kuangquan_cli.checking.catalogue import SEVERITY_TEXT
 from kuangquan_cli.checking.findings import Finding
+from kuangquan_cli.merging.changes import KIND_TEXT
 from kuangquan_cli.merging.merge import MergedRow, MergeResult
 from kuangquan_cli.merging.rows import rows_frame
 from kuangquan_cli.merging.summary_tables import (
@@ -27,6 +29,8 @@ from kuangquan_cli.merging.summary_tables import (
     city_table,
     department_headers,
     department_table,
+    soe_headers,
+    soe_table,
 )
 from kuangquan_cli.outputs.sheets import A3, StackedSheet, Table, tables_workbook
 from kuangquan_cli.reference.own_files import DERIVED_TASK_HEADER, MERGED_SEQ_HEADER, PROBLEMS_HEADER, SOURCE_HEADERS
@@ -141,6 +145,28 @@ def _submissions_table(result: MergeResult) -> Table:
     return Table("报送情况", headers, rows)
 
 
+CHANGES_HEADERS = ("盟市", "变动", "级别", "许可证号", "矿业权名称", "说明", "上周文件", "上周行", "本周文件", "本周行",
+                   "上周", "本周", "代码")
+
+
+def _changes_table(result: MergeResult) -> Table:
+    """台账变动: one line per change since the week stored before, with both places of the right."""
+    if result.changes.compared_with is None:
+        note = ["（数据库中没有更早的汇总，本周未作逐矿权比较）"] + [None] * (len(CHANGES_HEADERS) - 1)
+        return Table("台账变动", CHANGES_HEADERS, [note])
+    rows: list[list[Any]] = []
+    for change in result.changes.changes:
+        before, after = change.before, change.after
+        rows.append([
+            change.city, KIND_TEXT[change.kind], SEVERITY_TEXT["warning"] if change.is_warning else "进展",
+            change.licence_no, change.right.right_name, change.message,
+            before.file if before else None, before.row if before else None,
+            after.file if after else None, after.row if after else None,
+            change.describe(before), change.describe(after), change.kind,
+        ])
+    return Table("台账变动", CHANGES_HEADERS, rows)
+
+
 #: How the 底数核对 sheet names each kind of difference.
 DIFFERENCE_TEXT = {MISSING: "台账中没有", OUTSIDE: "不在底数中", DIFFERS: "与底数不一致"}
 DIFFERENCE_HEADERS = ("盟市", "许可证号", "矿业权名称", "差异", "字段", "底数", "本周", "文件", "行", "说明")
@@ -213,8 +239,10 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table | StackedSheet]
         *([baseline_sheet(result.baseline, plan)] if result.baseline else []),
         _frame_table("盟市统计", city_table(frame, plan), city_headers(), frozenset({"rate"})),
         department_sheet(frame, plan),
+        _frame_table("国有企业", soe_table(frame, plan), soe_headers()),
         _findings_table(result),
         _submissions_table(result),
+        _changes_table(result),
     ]
 
 

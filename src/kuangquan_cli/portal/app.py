@@ -136,8 +136,10 @@ class Portal:
         state = await self.run(service.week_status, self.settings, year, week)
         merged = service.merged_workbook(self.settings, year, week)
         report = service.report_file(self.settings, year, week)
+        word = service.word_report_file(self.settings, year, week)
         return page(request, "office.html", status, state=state, error=error,
-                    merged=merged.name if merged.exists() else None, report=report.name if report.exists() else None)
+                    merged=merged.name if merged.exists() else None, report=report.name if report.exists() else None,
+                    word=word.name if word.exists() else None)
 
     async def upload(self, request: Request) -> Response:
         city = await self._city_posting(request)
@@ -251,7 +253,8 @@ class Portal:
         if holder != OFFICE:
             raise HTTPException(403, "汇总台账和通报只有办公室可以下载")
         year, week = _week_of(request.path_params["label"])
-        make = {"merged": service.merged_workbook, "report": service.report_file}.get(request.path_params["what"])
+        make = {"merged": service.merged_workbook, "report": service.report_file,
+                "report-docx": service.word_report_file}.get(request.path_params["what"])
         path = make(self.settings, year, week) if make else None
         if path is None or not path.is_file():
             raise HTTPException(404, "本周尚未汇总")

@@ -17,8 +17,10 @@ from typing import Any
 from kuangquan_cli.checking.reconcile import reconcile
 from kuangquan_cli.checking.validate import FileResult, ValidationReport, validate_file
 from kuangquan_cli.jobs import merge_and_store
+from kuangquan_cli.merging.baseline import check_report
 from kuangquan_cli.merging.merge import MergeResult
 from kuangquan_cli.merging.store import Store
+from kuangquan_cli.merging.stored_changes import ledger_changes
 from kuangquan_cli.outputs.annotate import annotate
 from kuangquan_cli.portal import inbox
 from kuangquan_cli.portal.records import LEDGER, SCAN, Upload, record_upload, uploads
@@ -69,7 +71,7 @@ class Refusal(Exception):
 
 @dataclass(frozen=True)
 class Received:
-    """A kept ledger: its record, and the validate JSON the 盟市 is answered with."""
+    """A kept ledger: its record, and the JSON the 盟市 is answered with (``compared``)."""
 
     upload: Upload
     report: dict[str, Any]
@@ -106,11 +108,12 @@ def receive_ledger(settings: Settings, city: str, client_name: str, data: bytes)
     with inbox.staged(folder, name, data) as path:
         result = validate_file(path, settings.plan, week_range(year, week)[1], limits=settings.limits)
     rows = reconcile((r.counted() for r in result.records), settings.plan)
-    report = ValidationReport([result], rows, []).to_dict()
+    validation = ValidationReport([result], rows, [])
     if result.header_row is None:
-        raise Refusal(422, f"{visible(client_name)}：{result.file_findings[0].message}", report)
+        raise Refusal(422, f"{visible(client_name)}：{result.file_findings[0].message}", validation.to_dict())
     if (other := foreign_city(result, city)) is not None:
         raise Refusal(403, f"这份台账是{other}的（按标题或多数行所填的盟市），不能作为{city}的台账上传")
+    report = compared(settings, year, week, validation)
     digest = hashlib.sha256(data).hexdigest()
 
     def place(version: int) -> Upload:
@@ -123,6 +126,16 @@ def receive_ledger(settings: Settings, city: str, client_name: str, data: bytes)
     with settings.store() as store:
         kept = record_upload(store, LEDGER, city, year, week, place)
     return Received(kept, report)
+
+
+def compared(settings: Settings, year: int, week: int, validation: ValidationReport) -> dict[str, Any]:
+    """The validate JSON of an accepted ledger as ``kq validate --db`` gives it (its part of the
+    stored baseline under ``baseline``), with its changes since the week stored before, as the
+    merge JSON has them (``compared_with``, ``changes``)."""
+    check_report(validation, settings.db, settings.plan)
+    with settings.store() as store:
+        changes = ledger_changes(store, year, week, validation.files)
+    return {**validation.to_dict(), **changes.to_dict()}
 
 
 def receive_scan(settings: Settings, city: str, client_name: str, data: bytes) -> Upload:
@@ -231,15 +244,21 @@ def merged_workbook(settings: Settings, year: int, week: int) -> Path:
     return settings.folder(year, week) / inbox.OUTPUTS / merged_workbook_name(week_label(year, week))
 
 
-def report_file(settings: Settings, year: int, week: int) -> Path:
-    return settings.folder(year, week) / inbox.OUTPUTS / f"{REPORT_PREFIX}{week_label(year, week)}.html"
+def report_file(settings: Settings, year: int, week: int, fmt: str = "html") -> Path:
+    """The week's 通报 as the office downloads it: ``html`` to read and forward, ``docx`` to file."""
+    return settings.folder(year, week) / inbox.OUTPUTS / f"{REPORT_PREFIX}{week_label(year, week)}.{fmt}"
+
+
+def word_report_file(settings: Settings, year: int, week: int) -> Path:
+    return report_file(settings, year, week, "docx")
 
 
 def merge_week(settings: Settings, year: int, week: int) -> MergeResult:
     """``kq merge`` of the week's folder (the latest ledger of each 盟市), then its 通报."""
     result = merge_and_store(settings.folder(year, week), settings.plan, year, week,
                              out=merged_workbook(settings, year, week), db=settings.db, limits=settings.limits)
-    write_report(settings.db, settings.plan, year, week, "html", report_file(settings, year, week))
+    for fmt in ("html", "docx"):
+        write_report(settings.db, settings.plan, year, week, fmt, report_file(settings, year, week, fmt))
     return result
 
 

@@ -60,6 +60,9 @@ class Plan:
     cannot_resume: int
     cannot_resume_reason: str
     tasks: list[PlanTask]
+    supported_soes: list[str] = field(default_factory=list)
+    """State-owned enterprises the plan names for support (内蒙古能源集团): a right whose holder's
+    name contains one is that enterprise's (its subsidiaries are named after it)."""
     weekly_deadline: str = ""
     """When each week's ledgers are due, such as ``周五 17:00``; empty when the plan sets none."""
 

@@ -20,6 +20,22 @@ def week_label(year: int, week: int) -> str:
     return f"{year}-W{week:02d}"
 
 
+_WEEK_NAMES = (
+    re.compile(r"(?P<y>\d{4})\s*[-_ ]?\s*W(?P<w>\d{1,2})(?!\d)", re.IGNORECASE),
+    re.compile(r"(?:(?P<y>\d{4})\s*年)?\s*(?<!月)第\s*(?P<w>\d{1,2})\s*周"),  # not 9月第3周
+)
+
+
+def week_in_name(name: str) -> tuple[int | None, int | None]:
+    """(year, week) from a name such as ``2022-W38`` or ``2022年第38周`` (a folder, a ledger's
+    title); None where absent."""
+    for pattern in _WEEK_NAMES:
+        match = pattern.search(name)
+        if match:
+            return (int(match["y"]) if match["y"] else None), int(match["w"])
+    return None, None
+
+
 def next_week(year: int, week: int) -> tuple[int, int]:
     """The ISO (year, week) after the given one (2022-W52 is followed by 2023-W01)."""
     following = (week_range(year, week)[1] + timedelta(days=1)).isocalendar()

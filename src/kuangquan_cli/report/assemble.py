@@ -2,17 +2,20 @@
 
 The report is built from the stored snapshots only. Its tables are the merged workbook's
 (``summary_tables``), read by their column keys, so the 通报 the office forwards and the
-workbook it keeps agree to the unit; what changed since last week comes from ``comparison``.
+workbook it keeps agree to the unit; what changed since last week comes from ``comparison``,
+right by right and counted honestly (a regression cancels a completion, only a cleared
+procedure is 办结, rates are compared like for like).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from kuangquan_cli.merging.changes import KIND_TEXT, baseline_licences
 from kuangquan_cli.merging.store import Snapshot, Store
 from kuangquan_cli.merging.submissions import Submission, flagged_by_file, submissions
 from kuangquan_cli.merging.summary_tables import (
@@ -20,24 +23,28 @@ from kuangquan_cli.merging.summary_tables import (
     REGION,
     UNKNOWN_CITY,
     UNKNOWN_DEPARTMENT,
+    UNKNOWN_TASK,
     category_reconciliation,
     city_table,
     counted_rows,
     department_table,
     line_rate,
     region_line,
+    soe_table,
     subtotal_lines,
     task_label,
     task_lines,
 )
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import divisions, member_departments
-from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, COAL, DONE, NON_COAL
+from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, COAL, DONE, IN_PROGRESS, NON_COAL, NOT_STARTED
 from kuangquan_cli.reference.weeks import week_range
-from kuangquan_cli.report.comparison import Comparison, rate_change
+from kuangquan_cli.report.comparison import WeekOverWeek, city_of
 from kuangquan_cli.report.formats import pct, period_text
 from kuangquan_cli.report.model import (
     BaselineNote,
+    ChangeItem,
+    CityChanges,
     CityLine,
     DepartmentLine,
     Group,
@@ -45,6 +52,12 @@ from kuangquan_cli.report.model import (
     Overall,
     OverdueItem,
     ReportData,
+    SoeDepartmentLine,
+    SoeGroup,
+    SoeRight,
+    SoeSection,
+    SoeTaskLine,
+    StaleFile,
     StatsRow,
     TaskLine,
     TrendPoint,
@@ -55,8 +68,14 @@ if TYPE_CHECKING:
 
 #: Overdue rights listed by name; the rest are counted ("另有 N 项").
 OVERDUE_LISTED = 50
+#: State-owned enterprises' rights waiting for procedures listed by name; the rest are counted.
+SOE_LISTED = 50
 #: Weeks drawn in the week-over-week line (the latest ones).
 TREND_WEEKS = 12
+#: Rights named in 台账变动情况; the rest are counted ("另有 N 项") and listed in the workbook.
+CHANGES_LISTED = 100
+#: The changes that name a 盟市 in the 通报: rights dropped, completions taken back, mines set aside.
+NAMED_CHANGES = ("vanished", "regressed", "cannot_resume")
 
 
 def _task_status_counts(table: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -65,11 +84,12 @@ def _task_status_counts(table: pd.DataFrame) -> dict[str, dict[str, int]]:
     return {str(label): {str(k): int(v) for k, v in row.items()} for label, row in sums.iterrows()}
 
 
-def _tasks(frame: pd.DataFrame, table: pd.DataFrame, plan: Plan, comparison: Comparison | None) -> list[TaskLine]:
+def _tasks(frame: pd.DataFrame, table: pd.DataFrame, plan: Plan, comparison: WeekOverWeek | None
+           ) -> list[TaskLine]:
     recon, done = category_reconciliation(frame, plan)
     done_by_task = {r.task: r.ledger for r in done if r.reason is None}
     statuses = _task_status_counts(table)
-    newly = comparison.by("task", "newly_done") if comparison else {}
+    newly = comparison.net_done(lambda right: right.task) if comparison else {}
     lines = []
     for r in recon:
         if r.task is None or r.reason is not None:
@@ -115,6 +135,9 @@ class _CityFacts:
     submissions: list[Submission]
     overdue: dict[str, int]
     region_rate: float | None
+    stale: dict[str, list[StaleFile]]
+    named_changes: dict[str, Counter[str]]
+    """Per 盟市, how many of its changes are of ``NAMED_CHANGES``, by kind."""
 
 
 def _submission_reason(sent: list[Submission]) -> LagReason | None:
@@ -134,20 +157,33 @@ def _submission_reason(sent: list[Submission]) -> LagReason | None:
     return None
 
 
+def _change_reason(counts: Counter[str]) -> LagReason | None:
+    if not counts:
+        return None
+    said = "、".join(f"{KIND_TEXT[kind]} {counts[kind]} 个" for kind in NAMED_CHANGES if counts[kind])
+    return LagReason("ledger_changes", f"台账变动待说明：{said}（见台账变动情况）")
+
+
 def _city_reasons(line: CityLine, sent: list[Submission], facts: _CityFacts, compared: int) -> list[LagReason]:
     """Why a 盟市 is named in the 通报 (三（四） of the programme: 推进不积极、问题解决不明显).
 
-    No progress is judged only on the ``compared`` rights it reported both weeks; a low rate is
-    one under half the region's.
+    No progress is judged only on the ``compared`` rights it reported both weeks, and only
+    新完成, 手续办结 and 启动 are progress; a low rate is one under half the region's.
     """
     reasons = []
     submission = _submission_reason(sent)
     if submission:
         reasons.append(submission)
-    if line.sent and compared and line.changed_rows == 0:
+    stale = facts.stale.get(line.city)
+    if stale:
+        reasons.append(LagReason("stale", f"报送的台账 {'、'.join(s.file for s in stale)} 是以前某周的，疑为重复报送"))
+    if line.sent and compared and line.progress == 0:
         reasons.append(LagReason(
-            "no_progress", f"本周无进展（与上周相比，{compared} 个矿业权的进展状态、完成日期、所缺手续均无变化）"
+            "no_progress", f"本周无进展（与上周相比，{compared} 个矿业权均无新完成、手续办结或由未启动转为推进中）"
         ))
+    changed = _change_reason(facts.named_changes.get(line.city, Counter()))
+    if changed:
+        reasons.append(changed)
     region = facts.region_rate
     if line.sent and line.rate is not None and region and line.rate < region / 2:
         reasons.append(LagReason("low_rate", f"完成率 {pct(line.rate)}，不足全区（{pct(region)}）的一半"))
@@ -156,13 +192,11 @@ def _city_reasons(line: CityLine, sent: list[Submission], facts: _CityFacts, com
     return reasons
 
 
-def _cities(table: pd.DataFrame, previous_table: pd.DataFrame | None, comparison: Comparison | None,
-            facts: _CityFacts) -> list[CityLine]:
+def _cities(table: pd.DataFrame, comparison: WeekOverWeek | None, facts: _CityFacts) -> list[CityLine]:
     now = subtotal_lines(table)
-    before = subtotal_lines(previous_table) if previous_table is not None else {}
-    seen = comparison.by("city_key", "seen") if comparison else {}
-    changed = comparison.by("city_key", "changed") if comparison else {}
-    newly = comparison.by("city_key", "newly_done") if comparison else {}
+    seen = comparison.compared() if comparison else Counter()
+    progress = comparison.progress() if comparison else Counter()
+    newly = comparison.net_done(city_of) if comparison else Counter()
     names = [*divisions().cities, *([UNKNOWN_CITY] if UNKNOWN_CITY in now else [])]
     lines = []
     for city in names:
@@ -172,11 +206,9 @@ def _cities(table: pd.DataFrame, previous_table: pd.DataFrame | None, comparison
             sub = now[city]
             line.rights, line.cannot_resume, line.done = int(sub["rights"]), int(sub["cannot_resume"]), int(sub["done"])
             line.rate = line_rate(sub)
-            if seen.get(city):
-                line.newly_done, line.changed_rows = newly.get(city, 0), changed.get(city, 0)
-            old_rate = line_rate(before[city]) if city in before else None
-            if line.rate is not None and old_rate is not None:
-                line.rate_change = line.rate - old_rate
+            if comparison and seen[city]:
+                line.newly_done, line.progress = newly[city], progress[city]
+                line.rate_change = comparison.rate_change(city).change
         if city != UNKNOWN_CITY:
             line.reasons = _city_reasons(line, sent, facts, seen.get(city, 0))
         lines.append(line)
@@ -199,15 +231,15 @@ def _mineral_classes(frame: pd.DataFrame, table: pd.DataFrame) -> list[Any]:
     return [classes[f, r] for f, r in zip(table["source_file"], table["source_row"], strict=True)]
 
 
-def _departments(frame: pd.DataFrame, comparison: Comparison | None, plan: Plan) -> list[DepartmentLine]:
+def _departments(frame: pd.DataFrame, comparison: WeekOverWeek | None, plan: Plan) -> list[DepartmentLine]:
     """Pending procedures per department, coal and non-coal; with a previous week, how many
-    were cleared and how many were added among the rights present in both weeks."""
+    were cleared (办结) and how many were added among the rights present in both weeks."""
     now = department_table(frame, plan)
     now["mineral_class"] = _mineral_classes(frame, now)
     cleared: Counter[str] = Counter()
     added: Counter[str] = Counter()
     if comparison is not None:
-        cleared, added = comparison.procedure_changes(now, plan)
+        cleared, added = comparison.cleared_by_department(), comparison.added_by_department()
     lines = []
     for dept in _department_order():
         mine = now[now["department"] == dept]
@@ -254,6 +286,80 @@ def _stats(table: pd.DataFrame, plan: Plan, cities: list[CityLine]) -> list[Stat
     return rows
 
 
+def _soe_tasks(table: pd.DataFrame, plan: Plan) -> list[SoeTaskLine]:
+    """The 国有企业 table's rights per task and status, in the plan's order (then 未确定)."""
+    counts = Counter(zip(table["task"], table["status"], strict=True))
+    per_task = Counter(table["task"])
+    labels = [t.label for t in plan.tasks] + [UNKNOWN_TASK]
+    names = {t.label: t.name for t in plan.tasks} | {UNKNOWN_TASK: UNKNOWN_TASK}
+    return [SoeTaskLine(label, names[label], per_task[label], counts[label, NOT_STARTED], counts[label, IN_PROGRESS],
+                        counts[label, DONE], counts[label, CANNOT_RESUME])
+            for label in labels if per_task[label]]
+
+
+def _keys(table: pd.DataFrame) -> list[tuple[str, int]]:
+    """Each line's right, by its source file and row (a right may lack a licence number)."""
+    return list(zip(table["source_file"], table["source_row"], strict=True))
+
+
+def _soe_departments(pending: pd.DataFrame) -> list[SoeDepartmentLine]:
+    """The state-owned enterprises' lines of 部门手续清单, per department: procedures and rights."""
+    lines = []
+    for dept in _department_order():
+        own = pending[pending["department"] == dept]
+        if len(own):
+            lines.append(SoeDepartmentLine(dept, len(own), len(set(_keys(own)))))
+    return lines
+
+
+def _soe_group(table: pd.DataFrame, pending: pd.DataFrame, name: str) -> SoeGroup:
+    own = table[table["group"] == name]
+    rights = set(_keys(own))
+    procedures = sum(key in rights for key in _keys(pending))
+    done, cannot = int((own["status"] == DONE).sum()), int((own["status"] == CANNOT_RESUME).sum())
+    return SoeGroup(name, len(own), done, len(own) - cannot, int(own["pending"].notna().sum()), procedures)
+
+
+def _soe(frame: pd.DataFrame, plan: Plan) -> SoeSection:
+    """国有企业, from the merged workbook's 国有企业 table and the lines of 部门手续清单 that are
+    its rights' pending procedures."""
+    table = soe_table(frame, plan)
+    departments = department_table(frame, plan)
+    rights = set(_keys(table))
+    pending = departments[[key in rights for key in _keys(departments)]]
+    waiting = table[table["pending"].notna()]
+    records: Iterable[Any] = waiting.head(SOE_LISTED).itertuples(index=False)  # named tuples of soe_headers()
+    listed = [SoeRight(r.city or UNKNOWN_CITY, r.holder, r.right_name, r.licence_no, r.task, r.status or NOT_FILLED,
+                       r.pending, r.departments) for r in records]
+    return SoeSection(_soe_tasks(table, plan), _soe_departments(pending),
+                      [_soe_group(table, pending, name) for name in plan.supported_soes], listed, len(waiting))
+def _ledger_changes(comparison: WeekOverWeek) -> tuple[list[CityChanges], int]:
+    """台账变动情况: per 盟市, its changes by kind and each right of a warning (``CHANGES_LISTED``
+    in all; how many more)."""
+    listed, more, found = 0, 0, []
+    for city, changes in comparison.changes.by_city().items():
+        warnings = [c for c in changes if c.is_warning]
+        shown = warnings[:max(CHANGES_LISTED - listed, 0)]
+        listed, more = listed + len(shown), more + len(warnings) - len(shown)
+        items = [ChangeItem(c.kind, KIND_TEXT[c.kind], c.licence_no, c.right.right_name, c.message) for c in shown]
+        found.append(CityChanges(city or UNKNOWN_CITY, comparison.changes.summary(changes), items))
+    return found, more
+
+
+def _stale_files(current: Snapshot) -> list[StaleFile]:
+    """The ledgers of the week that name an earlier week (``file.stale``), with their 盟市."""
+    cities = {f["file"]: f["city"] for f in current.files}
+    return [StaleFile(cities.get(f["file"]), f["file"], f["message"]) for f in current.findings
+            if f["code"] == "file.stale"]
+
+
+def _named_changes(comparison: WeekOverWeek | None) -> dict[str, Counter[str]]:
+    named: dict[str, Counter[str]] = defaultdict(Counter)
+    for change in comparison.changes.of_kind(*NAMED_CHANGES) if comparison else []:
+        named[city_of(change.right)][change.kind] += 1
+    return named
+
+
 def _trend_point(snapshot: Snapshot, plan: Plan) -> TrendPoint:
     region = region_line(city_table(snapshot.rows, plan))
     return TrendPoint(f"第{snapshot.week}周", int(region["done"]), line_rate(region))
@@ -290,17 +396,18 @@ def build_report(store: Store, plan: Plan, year: int, week: int) -> ReportData:
     previous_key = store.previous_week(year, week)
     previous = store.load_snapshot(*previous_key) if previous_key else None
     loaded = {(year, week): current} | ({previous_key: previous} if previous_key and previous else {})
-    return assemble(current, previous, plan, _trend(store, plan, loaded, year, week))
+    known = baseline_licences(store.latest_baseline())
+    return assemble(current, previous, plan, _trend(store, plan, loaded, year, week), known)
 
 
-def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: Iterable[TrendPoint]) -> ReportData:
-    """Everything the report shows, from this week's snapshot and the one before (if any)."""
+def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: Iterable[TrendPoint],
+             known: Collection[str] = frozenset()) -> ReportData:
+    """Everything the report shows, from this week's snapshot and the one before (if any);
+    ``known``: the licence numbers of the stored baseline (its rights are not new)."""
     monday, sunday = week_range(current.year, current.week)
     frame = current.rows
-    before = previous.rows if previous is not None else None
     table = city_table(frame, plan)
-    previous_table = city_table(before, plan) if before is not None else None
-    comparison = Comparison.of(frame, before) if before is not None else None
+    comparison = WeekOverWeek.of(current, previous, known) if previous is not None else None
     overdue = overdue_items(frame, sunday, plan)
     overdue_by_city: dict[str, int] = defaultdict(int)
     for item in overdue:
@@ -308,14 +415,20 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
     region: Any = region_line(table)  # one row of 盟市统计 (a Series)
     region_rate = line_rate(region)
     sent = submissions(current.summary["files"], flagged_by_file(current.rows), current.summary.get("scans"))
-    cities = _cities(table, previous_table, comparison, _CityFacts(sent, overdue_by_city, region_rate))
+    stale = _stale_files(current)
+    stale_by_city: dict[str, list[StaleFile]] = defaultdict(list)
+    for stale_file in stale:
+        stale_by_city[stale_file.city or UNKNOWN_CITY].append(stale_file)
+    facts = _CityFacts(sent, overdue_by_city, region_rate, stale_by_city, _named_changes(comparison))
+    cities = _cities(table, comparison, facts)
     tasks = _tasks(frame, table, plan, comparison)
-    change, compared = rate_change(frame, before, plan) if before is not None else (None, None)
+    rate = comparison.rate_change() if comparison else None
+    ledger_changes, changes_more = _ledger_changes(comparison) if comparison else ([], 0)
     missing = [c.city for c in cities if not c.sent and c.city != UNKNOWN_CITY]
     overall = Overall(
         rights=int(region["rights"]), done=int(region["done"]), rate=region_rate,
-        newly_done=comparison.newly_done if comparison else None,
-        rate_change=change, compared_cities=compared,
+        newly_done=comparison.net_done_total if comparison else None,
+        rate_change=rate.change if rate else None, compared_rights=rate.rights if rate else None,
         groups=_groups(frame, plan, tasks), cities_sent=len(divisions().cities) - len(missing),
         cities_total=len(divisions().cities), missing_cities=missing, goal_date=plan.goal_date,
         days_left=(plan.goal_date - sunday).days,
@@ -327,6 +440,7 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
         tasks=tasks, cities=cities, departments=_departments(frame, comparison, plan),
         overdue=overdue[:OVERDUE_LISTED], overdue_total=len(overdue), submissions=sent,
         stats=_stats(table, plan, cities), task_labels=[t.label for t in plan.tasks], trend=list(trend),
+        ledger_changes=ledger_changes, changes_more=changes_more, stale_files=stale, soe=_soe(frame, plan),
         baseline=baseline_note(current.summary),
         deadline=datetime.fromisoformat(deadline) if (deadline := current.summary.get("deadline")) else None,
     )

@@ -4,18 +4,18 @@ No script, no external file and no font of its own: the SVG inherits the page's 
 the 盟市 names render with the same CJK font as the text, on screen and in print. Every label
 is escaped, although today they all come from the plan and the division list, not from ledgers.
 Sizes are fixed ``width``/``height`` attributes with a ``viewBox``, so the page's CSS can shrink
-a chart to a phone's width without distorting it.
+a chart to a phone's width without distorting it. A named 盟市's bar is red and hatched (a pattern
+defined inside the same SVG), so a black-and-white print still tells it from the others.
 """
 
 from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from kuangquan_cli.report.figures import BarFigure, LineFigure
 from kuangquan_cli.report.formats import pct
 
 WIDTH = 560  # scaled down to a phone's width, the 13 px labels stay readable
@@ -28,14 +28,8 @@ _STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25)
 _MAX_TICKS = 5
 
 
-@dataclass(frozen=True)
-class Bar:
-    """One bar: a rate (0–1), or None with ``note`` written instead (e.g. 未报送)."""
-
-    label: str
-    value: float | None
-    note: str = ""
-    alert: bool = False
+LEGEND_HEIGHT = 22
+HATCH = 6
 
 
 def _text_width(text: str) -> float:
@@ -62,46 +56,63 @@ def _text(x: float, y: float, text: str, anchor: str = "start", fill: str = INK)
             f'paint-order="stroke">{escape(text)}</text>')
 
 
-def bar_chart(title: str, bars: Sequence[Bar], reference: float | None = None, reference_label: str = "") -> Markup:
-    """Horizontal bars of rates, labelled with their values; a dashed line marks ``reference``."""
+def _hatch(pattern: str) -> str:
+    """White diagonal stripes over the alert colour: the named bars in black and white."""
+    return (f'<defs><pattern id="{pattern}" width="{HATCH}" height="{HATCH}" patternUnits="userSpaceOnUse" '
+            f'patternTransform="rotate(45)"><rect width="{HATCH}" height="{HATCH}" fill="{ALERT}"/>'
+            f'<line x1="0" y1="0" x2="0" y2="{HATCH}" stroke="#fff" stroke-width="{HATCH / 2}"/></pattern></defs>')
+
+
+def bar_chart(figure: BarFigure) -> Markup:
+    """Horizontal bars of rates, labelled with their values; a dashed line marks the reference;
+    the alert bars hatched, with a legend above the bars when there are any."""
+    bars, reference = figure.bars, figure.reference
     label_width = max([_text_width(b.label) for b in bars] + [0]) + 12
     plot = WIDTH - label_width - RIGHT
     values = [b.value for b in bars if b.value is not None] + ([reference] if reference is not None else [])
     top, ticks = _scale(max(values + [0.0]))
-    height = TOP + ROW_HEIGHT * len(bars) + BOTTOM
+    pattern = f"hatch-{figure.key}"
+    hatched = any(b.alert and b.value is not None for b in bars)
+    legend = hatched and bool(figure.alert_label)
+    first = TOP + (LEGEND_HEIGHT if legend else 0)
+    height = first + ROW_HEIGHT * len(bars) + BOTTOM
 
     def x(value: float) -> float:
         return label_width + plot * value / top
 
-    body = []
+    body = [_hatch(pattern)] if hatched else []
+    if legend:
+        body.append(f'<rect x="{label_width:.1f}" y="4" width="22" height="12" fill="url(#{pattern})"/>')
+        body.append(_text(label_width + 28, 4 + FONT_SIZE * 0.85, figure.alert_label))
     for tick in ticks:
-        body.append(f'<line x1="{x(tick):.1f}" y1="{TOP - 4}" x2="{x(tick):.1f}" y2="{height - BOTTOM}" '
+        body.append(f'<line x1="{x(tick):.1f}" y1="{first - 4}" x2="{x(tick):.1f}" y2="{height - BOTTOM}" '
                     f'stroke="{GRID}" stroke-width="1"/>')
-        body.append(_text(x(tick), TOP - 8, f"{tick:.0%}", "middle", MUTED))
+        body.append(_text(x(tick), first - 8, f"{tick:.0%}", "middle", MUTED))
     for index, bar in enumerate(bars):
-        y = TOP + ROW_HEIGHT * index
+        y = first + ROW_HEIGHT * index
         middle = y + ROW_HEIGHT / 2 + FONT_SIZE * 0.35
         body.append(_text(label_width - 8, middle, bar.label, "end"))
         if bar.value is None:
             body.append(_text(label_width + 4, middle, bar.note, fill=MUTED))
             continue
         width = max(plot * bar.value / top, 1.0)
-        fill = ALERT if bar.alert else COLOR
+        fill = f"url(#{pattern})" if bar.alert else COLOR
         body.append(f'<rect x="{label_width:.1f}" y="{y + (ROW_HEIGHT - BAR_HEIGHT) / 2:.1f}" width="{width:.1f}" '
                     f'height="{BAR_HEIGHT}" fill="{fill}"/>')
         body.append(_text(label_width + width + 4, middle, pct(bar.value)))
     if reference is not None:
-        body.append(f'<line x1="{x(reference):.1f}" y1="{TOP - 2}" x2="{x(reference):.1f}" y2="{height - BOTTOM + 4}" '
-                    f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="5 3"/>')
-        body.append(_text(x(reference), height - 8, f"{reference_label}{pct(reference)}", "middle"))
-    return _svg(height, title, body)
+        body.append(f'<line x1="{x(reference):.1f}" y1="{first - 2}" x2="{x(reference):.1f}" '
+                    f'y2="{height - BOTTOM + 4}" stroke="{INK}" stroke-width="1.5" stroke-dasharray="5 3"/>')
+        body.append(_text(x(reference), height - 8, f"{figure.reference_label}{pct(reference)}", "middle"))
+    return _svg(height, figure.title, body)
 
 
 LINE_HEIGHT, LINE_LEFT, LINE_TOP, LINE_BOTTOM = 240, 48, 28, 36
 
 
-def line_chart(title: str, points: Sequence[tuple[str, float]]) -> Markup:
+def line_chart(figure: LineFigure) -> Markup:
     """A rate week by week: one point per stored week, each labelled with its value."""
+    points = figure.points
     top, ticks = _scale(max([v for _, v in points] + [0.0]))
     plot_w, plot_h = WIDTH - LINE_LEFT - RIGHT, LINE_HEIGHT - LINE_TOP - LINE_BOTTOM
     step = plot_w / max(len(points) - 1, 1)
@@ -122,4 +133,4 @@ def line_chart(title: str, points: Sequence[tuple[str, float]]) -> Markup:
         body.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{COLOR}"/>')
         body.append(_text(cx, cy - 8, pct(value), "middle"))
         body.append(_text(cx, LINE_HEIGHT - LINE_BOTTOM + 18, label, "middle", MUTED))
-    return _svg(LINE_HEIGHT, title, body)
+    return _svg(LINE_HEIGHT, figure.title, body)

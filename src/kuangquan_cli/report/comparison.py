@@ -1,107 +1,101 @@
-"""This week against the previous snapshot, right by right (licence number).
+"""This week against the week stored before it, counted honestly for the 通报.
 
-What the merged workbook cannot say — who moved since last week, what was newly done, which
-procedures were cleared — comes from comparing the two weeks' rows of the same right, so a
-盟市 that did not report last week is never mistaken for one that moved, and the region's
-rate change is taken over the 盟市 counted in both weeks only.
+The changes themselves are ``merging.changes``'s, right by right (licence number), the ones
+``kq merge`` and ``kq changes`` name. Here they are counted per 盟市, task and department:
+
+- a week's completions are ``done`` minus ``regressed``: a right set back from 已完成 cancels one;
+- a procedure is 办结 only when ``cleared`` — never because its right vanished, was
+  reclassified or became 不具备条件;
+- a 盟市 made progress only through ``done``, ``cleared`` or ``started`` (a changed date or
+  dropped rights are no progress);
+- completion rates are compared like for like: over the rights present in both weeks (in the same
+  盟市, for a 盟市's rate) and pursued in both, so rights dropped, added or set aside move no rate.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-from kuangquan_cli.merging.summary_tables import (
-    UNKNOWN_CITY,
-    city_keys,
-    city_table,
-    counted_rows,
-    department_table,
-    line_rate,
-    region_line,
-)
-from kuangquan_cli.reference.plan import Plan
+from kuangquan_cli.merging.changes import LedgerChanges, Right, WeekRights, compare, rights_of_frame, sent_cities
+from kuangquan_cli.merging.store import Snapshot
+from kuangquan_cli.merging.submissions import MERGED
+from kuangquan_cli.merging.summary_tables import UNKNOWN_CITY, department_of
 from kuangquan_cli.reference.vocabulary import DONE
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-#: What is compared right by right to tell whether a 盟市 moved this week.
-PROGRESS_FIELDS = ("status", "done_date", "missing")
+#: The kinds that are progress of a 盟市 (「本周无进展」 without any).
+PROGRESS = ("done", "cleared", "started")
 
 
-def _states(frame: pd.DataFrame) -> dict[str, tuple[Any, ...]]:
-    """Licence number → what progress would change (status, done date, pending procedures)."""
-    rows = counted_rows(frame)
-    rows = rows[rows["licence_no"].notna()]
-    columns = [rows[name] for name in PROGRESS_FIELDS]
-    return dict(zip(rows["licence_no"], zip(*columns, strict=True), strict=True))
+def city_of(right: Right) -> str:
+    """The 盟市 a right is counted under in the 通报's tables."""
+    return right.city or UNKNOWN_CITY
+
+
+def week_rights(snapshot: Snapshot) -> WeekRights:
+    """A stored week's counted rights and the 盟市 they cover, from its snapshot."""
+    rights = rights_of_frame(snapshot.rows)
+    counted = (f["city"] for f in snapshot.files if f["status"] == MERGED)
+    return WeekRights(snapshot.label, rights, sent_cities(rights, counted))
 
 
 @dataclass(frozen=True)
-class Comparison:
-    """This week's counted rows, each marked: seen last week, changed since, newly done; and
-    last week's rows, as stored."""
+class RateChange:
+    """The change of a completion rate over ``rights`` rights compared like for like (None: none)."""
 
-    rows: pd.DataFrame
-    previous: pd.DataFrame
+    change: float | None
+    rights: int
+
+
+@dataclass(frozen=True)
+class WeekOverWeek:
+    """The changes of a week, counted as the 通报 shows them."""
+
+    changes: LedgerChanges
 
     @classmethod
-    def of(cls, current: pd.DataFrame, previous: pd.DataFrame) -> Comparison:
-        rows = counted_rows(current).copy()
-        before = _states(previous)
-        now = [tuple(values) for values in zip(*(rows[n] for n in PROGRESS_FIELDS), strict=True)]
-        old = [before.get(licence) for licence in rows["licence_no"]]
-        rows["seen"] = [o is not None for o in old]
-        rows["changed"] = [o is not None and o != n for o, n in zip(old, now, strict=True)]
-        rows["newly_done"] = [o is not None and n[0] == DONE and o[0] != DONE for o, n in zip(old, now, strict=True)]
-        rows["city_key"] = city_keys(rows)
-        return cls(rows, previous)
+    def of(cls, current: Snapshot, previous: Snapshot, known: Collection[str] = frozenset()) -> WeekOverWeek:
+        """``known``: the licence numbers of the baseline (its rights are not new)."""
+        return cls(compare(week_rights(previous), week_rights(current), known))
 
-    def by(self, key: str, column: str) -> dict[Any, int]:
-        """How many rows are marked ``column`` (seen, changed, newly_done) per value of ``key``."""
-        return {k: int(v) for k, v in self.rows.groupby(key)[column].sum().items()}
+    def _count(self, kinds: Iterable[str], key: Callable[[Right], Hashable]) -> Counter[Hashable]:
+        return Counter(key(c.right) for c in self.changes.of_kind(*kinds))
+
+    def net_done(self, key: Callable[[Right], Hashable]) -> Counter[Hashable]:
+        """Completions (``done`` minus ``regressed``) by ``key`` of the right; may be negative."""
+        net = self._count(["done"], key)
+        net.subtract(self._count(["regressed"], key))
+        return net
 
     @property
-    def newly_done(self) -> int:
-        return int(self.rows["newly_done"].sum())
+    def net_done_total(self) -> int:
+        return len(self.changes.of_kind("done")) - len(self.changes.of_kind("regressed"))
 
-    def procedure_changes(self, now: pd.DataFrame, plan: Plan) -> tuple[Counter[str], Counter[str]]:
-        """Per department, the pending procedures cleared since last week and those added, among
-        the rights in both weeks; ``now`` is this week's 部门手续清单 table."""
-        both = set(self.rows["licence_no"][self.rows["seen"]])
-        now_pairs, old_pairs = _pairs(now, both), _pairs(department_table(self.previous, plan), both)
-        cleared = Counter(dept for pair, dept in old_pairs.items() if pair not in now_pairs)
-        added = Counter(dept for pair, dept in now_pairs.items() if pair not in old_pairs)
-        return cleared, added
+    def progress(self) -> Counter[Hashable]:
+        """Per 盟市, how many changes are progress (``done``, ``cleared``, ``started``)."""
+        return self._count(PROGRESS, city_of)
 
+    def compared(self) -> Counter[str]:
+        """Per 盟市, the rights it listed in both weeks (what 「本周无进展」 is judged on)."""
+        return Counter(city_of(after) for before, after in self.changes.pairs if before.city == after.city)
 
-def _pairs(table: pd.DataFrame, licences: set[str]) -> dict[tuple[str, str], str]:
-    """(licence, procedure) → department, for the rights in ``licences``."""
-    return {(lic, proc): dept
-            for lic, proc, dept in zip(table["licence_no"], table["procedure"], table["department"], strict=True)
-            if lic in licences}
+    def rate_change(self, city: str | None = None) -> RateChange:
+        """The change of the completion rate like for like: over the rights in both weeks (of
+        ``city`` in both weeks, when given) that were pursued in both (not 不具备条件)."""
+        same = [(b, a) for b, a in self.changes.pairs
+                if b.pursued and a.pursued and (city is None or city_of(b) == city_of(a) == city)]
+        if not same:
+            return RateChange(None, 0)
+        gained = sum(a.status == DONE for _, a in same) - sum(b.status == DONE for b, _ in same)
+        return RateChange(gained / len(same), len(same))
 
+    def cleared_by_department(self) -> Counter[str]:
+        """Procedures 办结 (``cleared``) per department that acts on them."""
+        return Counter(department_of(procedure, c.right.mineral_class)
+                       for c in self.changes.of_kind("cleared") for procedure in c.cleared)
 
-def _counted_cities(frame: pd.DataFrame) -> set[str]:
-    return set(city_keys(counted_rows(frame)))
-
-
-def _of_cities(frame: pd.DataFrame, cities: set[str]) -> pd.DataFrame:
-    return frame[city_keys(frame).isin(cities)]
-
-
-def rate_change(current: pd.DataFrame, previous: pd.DataFrame, plan: Plan) -> tuple[float | None, int | None]:
-    """The change of the region's completion rate since last week, over the 盟市 counted in both
-    weeks, and how many they are when not every 盟市 of either week (else None).
-
-    A 盟市 missing from one of the weeks would otherwise move the region's rate by its absence
-    alone: its rights leave or join the count, whatever anyone finished.
-    """
-    now, then = _counted_cities(current), _counted_cities(previous)
-    common = now & then
-    rate_now, rate_then = (line_rate(region_line(city_table(_of_cities(rows, common), plan)))
-                           for rows in (current, previous))
-    change = rate_now - rate_then if rate_now is not None and rate_then is not None else None
-    return change, (len(common - {UNKNOWN_CITY}) if now != then else None)
+    def added_by_department(self) -> Counter[str]:
+        """Procedures pending this week that were not last week, on rights in both weeks, per department."""
+        return Counter(department_of(procedure, after.mineral_class)
+                       for before, after in self.changes.pairs for procedure in after.pending - before.pending)

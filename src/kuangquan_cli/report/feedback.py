@@ -1,8 +1,9 @@
 """The 反馈单 that ``kq pack`` sends each 盟市 beside its annotated ledger: one printed page.
 
 It says what the 通报 says of that 盟市 (its figures, rank and why it is named, from the same
-``ReportData``), what changed since last week, the problems of its ledger by cell (one repeated
-fault down a column is one line, ``checking.grouping``), and what to correct by when.
+``ReportData``), what changed since last week (its 台账变动: the kinds counted, each right of a
+warning named for it to explain), the problems of its ledger by cell (one repeated fault down a
+column is one line, ``checking.grouping``), and what to correct by when.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ PROBLEM_LINES = 12
 CELLS_SHOWN = 5
 #: Overdue rights named.
 OVERDUE_NAMED = 5
+#: Changes to explain named (the warnings among the 盟市's changes since last week).
+CHANGES_NAMED = 5
 
 
 @dataclass(frozen=True)
@@ -68,13 +71,25 @@ def _figures(data: ReportData, line: CityLine) -> str:
 
 
 def _changes(data: ReportData, line: CityLine) -> str:
+    """Since last week: the 盟市's changes by kind, its rate, and each right of a warning to explain."""
     if data.previous is None:
         return "数据库中没有更早的汇总，本期不作比较。"
-    if not line.sent or line.changed_rows is None:
+    if not line.sent or line.progress is None:
         return f"本周或 {data.previous} 未纳入汇总，不作比较。"
-    change = f"，完成率较上周 {pp(line.rate_change)} 个百分点" if line.rate_change is not None else ""
-    return (f"与 {data.previous} 相比：{line.changed_rows} 个矿业权的进展状态、完成日期或所缺手续有变化，"
-            f"本周新增完成 {line.newly_done} 个{change}。")
+    mine = next((c for c in data.ledger_changes if c.city == line.city), None)
+    parts = [f"与 {data.previous} 相比：{mine.summary if mine else '台账没有变动'}"]
+    if line.newly_done is not None:
+        parts.append(f"，本周新增完成 {line.newly_done} 个")
+    if line.rate_change is not None:
+        parts.append(f"，完成率较上周 {pp(line.rate_change)} 个百分点")
+    lines = ["".join(parts) + "。"]
+    items = mine.items if mine else []
+    if items:
+        lines.append("请核实说明：")
+        lines += [f"{i.licence_no}（{i.right_name or '名称未填'}）：{i.message}" for i in items[:CHANGES_NAMED]]
+        if len(items) > CHANGES_NAMED:
+            lines.append(f"……另有 {len(items) - CHANGES_NAMED} 项，见汇总台账「台账变动」表")
+    return "\n".join(lines)
 
 
 def _overdue(data: ReportData, city: str, line: CityLine) -> str:

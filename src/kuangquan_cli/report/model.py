@@ -40,8 +40,8 @@ class Overall:
     missing_cities: list[str]
     goal_date: date
     days_left: int
-    compared_cities: int | None = None
-    """How many 盟市 ``rate_change`` compares, when not every 盟市 of either week (None: all)."""
+    compared_rights: int | None = None
+    """How many rights ``rate_change`` compares like for like (in both weeks, pursued in both)."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ class CityLine:
     rate: float | None = None
     newly_done: int | None = None
     rate_change: float | None = None
-    changed_rows: int | None = None
+    progress: int | None = None
+    """Changes that are progress (新完成, 手续办结, 启动), when the 盟市 was compared with last week."""
     overdue: int = 0
     rank: int | None = None
     reasons: list[LagReason] = field(default_factory=list)
@@ -118,6 +119,124 @@ class StatsRow:
     rights: int
     done: int
     rate: float | None
+
+
+@dataclass(frozen=True)
+class ChangeItem:
+    """One right named in 台账变动情况: a change that is a warning."""
+
+    kind: str
+    kind_text: str
+    licence_no: str
+    right_name: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class CityChanges:
+    """A 盟市's changes since last week: how many of each kind (``消失 5 项、新完成 3 项``), and
+    the rights of the warnings."""
+
+    city: str
+    summary: str
+    items: list[ChangeItem]
+
+
+@dataclass(frozen=True)
+class StaleFile:
+    """A ledger that names an earlier week than the one reported (``file.stale``)."""
+
+    city: str | None
+    file: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SoeTaskLine:
+    """The state-owned enterprises' rights of one task, by status."""
+
+    label: str
+    name: str
+    rights: int
+    not_started: int
+    in_progress: int
+    done: int
+    cannot_resume: int
+
+    @property
+    def rate(self) -> float | None:
+        return completion_rate(self.done, self.rights - self.cannot_resume)
+
+
+@dataclass(frozen=True)
+class SoeDepartmentLine:
+    """The pending procedures of state-owned enterprises' rights a department must act on."""
+
+    department: str
+    procedures: int
+    rights: int
+
+
+@dataclass(frozen=True)
+class SoeGroup:
+    """An enterprise the plan names for support (内蒙古能源集团) with its subsidiaries."""
+
+    name: str
+    rights: int
+    done: int
+    pursued: int
+    pending_rights: int
+    procedures: int
+
+    @property
+    def rate(self) -> float | None:
+        return completion_rate(self.done, self.pursued)
+
+
+@dataclass(frozen=True)
+class SoeRight:
+    """A state-owned enterprise's right that still waits for procedures, named in the 通报."""
+
+    city: str
+    holder: str | None
+    right_name: str | None
+    licence_no: str | None
+    task: str
+    status: str
+    pending: str
+    departments: str
+
+
+@dataclass(frozen=True)
+class SoeSection:
+    """国有企业: what the plan asks to support (特别是要支持内蒙古能源集团等国有企业加快推进相关手续办理)."""
+
+    tasks: list[SoeTaskLine]
+    departments: list[SoeDepartmentLine]
+    groups: list[SoeGroup]
+    waiting: list[SoeRight]
+    """The rights with pending procedures, the plan's named enterprises first (at most ``SOE_LISTED``)."""
+    waiting_total: int
+
+    @property
+    def rights(self) -> int:
+        return sum(t.rights for t in self.tasks)
+
+    @property
+    def done(self) -> int:
+        return sum(t.done for t in self.tasks)
+
+    @property
+    def rate(self) -> float | None:
+        return completion_rate(self.done, sum(t.rights - t.cannot_resume for t in self.tasks))
+
+    @property
+    def procedures(self) -> int:
+        return sum(d.procedures for d in self.departments)
+
+    @property
+    def waiting_more(self) -> int:
+        return self.waiting_total - len(self.waiting)
 
 
 @dataclass(frozen=True)
@@ -168,6 +287,12 @@ class ReportData:
     stats: list[StatsRow]
     task_labels: list[str]
     trend: list[TrendPoint]
+    soe: SoeSection
+    ledger_changes: list[CityChanges] = field(default_factory=list)
+    """Per 盟市 with any change since last week, in the region's order (empty: none, or no comparison)."""
+    changes_more: int = 0
+    """Rights beyond those listed in ``ledger_changes`` (see the merged workbook's 台账变动)."""
+    stale_files: list[StaleFile] = field(default_factory=list)
     baseline: BaselineNote | None = None
     deadline: datetime | None = None
     """When the week's ledgers were due (``kq merge --deadline`` or the plan); None if not set."""

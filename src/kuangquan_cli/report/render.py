@@ -1,7 +1,8 @@
-"""``kq report``: the weekly 通报 rendered from the stored snapshots, as HTML or Markdown.
+"""``kq report``: the weekly 通报 rendered from the stored snapshots, as HTML, Markdown or Word.
 
-The data comes from ``assemble`` (one ``ReportData``, testable without rendering); this module only
-turns it into text with the Jinja templates in ``templates/``. The HTML is one self-contained
+The data comes from ``assemble`` (one ``ReportData``, testable without rendering); this module
+turns it into a file of the format asked for: text with the Jinja templates in ``templates/``,
+or a Word document laid out as a 公文 (``report.docx``). The HTML is one self-contained
 file (inline CSS and SVG, no script, a Content-Security-Policy that forbids anything else) that
 prints on A4 and reads on a phone; the Markdown carries the same tables for pasting into
 messages. Ledger text is escaped in both: by Jinja's autoescaping in HTML, by backslashes in
@@ -21,8 +22,9 @@ from kuangquan_cli.errors import KqError
 from kuangquan_cli.merging.store import Store
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.resources import data_dir
-from kuangquan_cli.reference.weeks import week_label, week_range
+from kuangquan_cli.reference.weeks import week_label
 from kuangquan_cli.report.assemble import build_report
+from kuangquan_cli.report.figures import Figures, figures
 from kuangquan_cli.report.formats import cn_date, num, pct, pp, signed
 from kuangquan_cli.report.model import ReportData
 from kuangquan_cli.text import visible
@@ -31,14 +33,14 @@ if TYPE_CHECKING:
     import jinja2
     from markupsafe import Markup
 
-SUFFIXES = {"html": ".html", "md": ".md"}
+SUFFIXES = {"html": ".html", "md": ".md", "docx": ".docx"}
 REPORT_PREFIX = "全区盘活矿业权工作进展通报_"
 #: Characters Markdown could read as markup inside a table cell or a list item.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
 
 
 def default_report_path(year: int, week: int, fmt: str) -> Path:
-    """``out/全区盘活矿业权工作进展通报_2022-W38.html`` (or ``.md``)."""
+    """``out/全区盘活矿业权工作进展通报_2022-W38.html`` (or ``.md``, ``.docx``)."""
     return Path("out") / f"{REPORT_PREFIX}{week_label(year, week)}{SUFFIXES[fmt]}"
 
 
@@ -46,7 +48,7 @@ def report_format(fmt: str | None, out: Path | None) -> str:
     """``--format``, else the one ``--out`` names by its suffix, else HTML; they must agree."""
     named = next((f for f, suffix in SUFFIXES.items() if out and out.suffix.lower() == suffix), None)
     if out is not None and named is None:
-        raise KqError(f"通报应保存为 .html 或 .md 文件：{out}")
+        raise KqError(f"通报应保存为 .html、.md 或 .docx 文件：{out}")
     if fmt and named and fmt != named:
         raise KqError(f"--format {fmt} 与输出文件 {out} 的类型不一致")
     return fmt or named or "html"
@@ -82,39 +84,31 @@ def _environment(fmt: str) -> jinja2.Environment:
     return env
 
 
-def _charts(data: ReportData) -> dict[str, Markup | None]:
-    """The HTML's pictures: rate per 盟市 (laggards in red) and per task, and the weekly line."""
-    from kuangquan_cli.report.charts import Bar, bar_chart, line_chart
+def _charts(shown: Figures) -> dict[str, Markup | None]:
+    """The HTML's pictures as inline SVG."""
+    from kuangquan_cli.report.charts import bar_chart, line_chart
 
-    cities = [Bar(c.city, c.rate, "未纳入本周汇总", alert=bool(c.reasons)) for c in data.ranking]
-    tasks = [Bar(t.name, t.rate) for t in data.tasks]
-    points = [(p.label, p.rate) for p in data.trend if p.rate is not None]
-    return {
-        "cities": bar_chart("各盟市完成率", cities, data.region_rate, "全区 "),
-        "tasks": bar_chart("各项任务完成率", tasks, data.region_rate, "全区 "),
-        "trend": line_chart("全区完成率逐周变化", points) if len(points) > 1 else None,
-    }
+    return {"trend": line_chart(shown.trend) if shown.trend else None, "tasks": bar_chart(shown.tasks),
+            "cities": bar_chart(shown.cities)}
 
 
 def render_report(data: ReportData, fmt: str) -> str:
     """The report as an HTML page or a Markdown text."""
     from kuangquan_cli.report.sentences import sentences
 
-    charts = _charts(data) if fmt == "html" else {}
+    shown = figures(data)
+    charts = _charts(shown) if fmt == "html" else {}
     template = _environment(fmt).get_template(f"report{SUFFIXES[fmt]}.j2")
-    return template.render(d=data, text=sentences(data), charts=charts)
+    return template.render(d=data, text=sentences(data), charts=charts, figures=shown)
 
 
-def _report_week(store: Store, plan: Plan, year: int | None, week: int | None) -> tuple[int, int]:
-    """The week asked for (its year defaulting to the plan's), else the latest stored one."""
-    if week is not None:
-        year = year or plan.year
-        week_range(year, week)  # refuses a week the year does not have
-        return year, week
-    stored = [w for w in store.weeks() if year in (None, w.year)]
-    if not stored:
-        raise KqError(f"数据库 {store.path} 中还没有{f' {year} 年的' if year else ''}周汇总；请先用 kq merge 汇总台账")
-    return stored[-1].year, stored[-1].week
+def report_content(data: ReportData, fmt: str) -> bytes:
+    """The report file's content in ``fmt``: the Word document, or the page or text in UTF-8."""
+    if fmt == "docx":
+        from kuangquan_cli.report.docx import render_docx  # python-docx and matplotlib: for Word only
+
+        return render_docx(data)
+    return render_report(data, fmt).encode("utf-8")
 
 
 def write_report(db: Path, plan: Plan, year: int | None = None, week: int | None = None, fmt: str | None = None,
@@ -126,10 +120,10 @@ def write_report(db: Path, plan: Plan, year: int | None = None, week: int | None
     """
     fmt = report_format(fmt, out)
     with Store(db) as store, store.reading():  # both weeks from one state of the store
-        data = build_report(store, plan, *_report_week(store, plan, year, week))
+        data = build_report(store, plan, *store.week_asked(plan.year, year, week))
     target = out or default_report_path(data.year, data.week, fmt)
     check_target(target)
-    text = render_report(data, fmt)
+    content = report_content(data, fmt)
     with atomic_write(target) as temp:
-        temp.write_text(text, encoding="utf-8")
+        temp.write_bytes(content)
     return data, target

@@ -16,11 +16,11 @@ if TYPE_CHECKING:
 @week_options
 @click.option("--db", "db_path", type=PathType(dir_okay=False),
               help="快照数据库，默认为环境变量 KQ_DB，否则为 ./kq.db")
-@click.option("--format", "fmt", type=OneOf(["html", "md"]),
-              help="html（网页，可直接转发、打印）或 md（Markdown，便于粘贴到消息中）；"
-                   "默认按 --out 的扩展名，否则为 html")
+@click.option("--format", "fmt", type=OneOf(["html", "md", "docx"]),
+              help="html（网页，可直接转发、打印）、md（Markdown，便于粘贴到消息中）或 docx（Word 文档，"
+                   "按党政机关公文格式排版）；默认按 --out 的扩展名，否则为 html")
 @click.option("--out", type=PathType(dir_okay=False),
-              help="通报的保存位置，默认为 out/全区盘活矿业权工作进展通报_<年>-W<周>.html（或 .md）")
+              help="通报的保存位置，默认为 out/全区盘活矿业权工作进展通报_<年>-W<周>.html（或 .md、.docx）")
 @plan_option
 def report(week: int | None, year: int | None, db_path: Path | None, fmt: str | None, out: Path | None,
            plan_path: Path | None) -> None:

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kuangquan_cli.checking.baseline import DIFFERS, MISSING, OUTSIDE, BaselineCheck, BaselineInfo
+from kuangquan_cli.cli.render.changes import MERGE_LISTED, render_changes
 from kuangquan_cli.cli.render.validation import render_reconciliation
 from kuangquan_cli.merging.merge import MergeResult, SourceFile
 from kuangquan_cli.merging.store import StoredInput, StoredWeek
@@ -88,6 +89,7 @@ def render_merge(console: Console, result: MergeResult, plan: Plan) -> None:
     render_reconciliation(console, result.reconciliation, plan)
     if result.baseline is not None:
         render_baseline_summary(console, result.baseline, result.missing_cities)
+    render_changes(console, result.changes, result.label, listed=MERGE_LISTED)
     rows_flagged = result.rows_flagged
     console.print(
         f"共 {result.rows_in} 行：汇总 {result.rows_in - rows_flagged} 行，待核实 {rows_flagged} 行；"
