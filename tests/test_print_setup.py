@@ -65,7 +65,7 @@ def test_the_merged_ledger_has_its_title_and_a_number_running_through_all_cities
 
 def test_an_empty_sheet_is_hidden_and_the_workbook_opens_on_a_shown_one(merged):
     book = openpyxl.load_workbook(merged)
-    assert [ws.title for ws in book if ws.sheet_state == "hidden"] == ["待核实"]
+    assert [ws.title for ws in book if ws.sheet_state == "hidden"] == ["待核实", "国有企业"]  # none is 国有
     assert book.active.title == "汇总台账"
 
 
@@ -76,7 +76,7 @@ def test_when_every_row_is_flagged_the_workbook_opens_on_the_rows_to_check(tmp_p
     out = tmp_path / "汇总.xlsx"
     write_merged_workbook(merge_inbox(inbox, plan, 2022, 38), plan, out)
     book = openpyxl.load_workbook(out)
-    assert [ws.title for ws in book if ws.sheet_state == "hidden"] == ["汇总台账"]
+    assert [ws.title for ws in book if ws.sheet_state == "hidden"] == ["汇总台账", "国有企业"]
     assert book.active.title == "待核实"
 
 
