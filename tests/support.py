@@ -270,8 +270,12 @@ class Region:
 
 
 def sheet(path: Path, title: str) -> list[dict[str, Any]]:
-    """A sheet of a written workbook as header → value dicts (read-only mode drops trailing blanks)."""
-    header, *lines = openpyxl.load_workbook(path, read_only=True)[title].iter_rows(values_only=True)
+    """A sheet of a written workbook as header → value dicts (read-only mode drops trailing blanks);
+    a title line above the header (one filled cell, as on 汇总台账) is skipped."""
+    lines = list(openpyxl.load_workbook(path, read_only=True)[title].iter_rows(values_only=True))
+    if lines and sum(v is not None for v in lines[0]) == 1 and len(lines) > 1:
+        lines = lines[1:]
+    header, *lines = lines
     return [dict(zip(header, values + (None,) * (len(header) - len(values)), strict=True)) for values in lines]
 
 

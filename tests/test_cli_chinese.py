@@ -85,8 +85,8 @@ def test_the_mistakes_the_clerks_made(run, places):
     (["validate", "x.xlsx", "--max-file-mb", "0"], "--max-file-mb 应为大于0的数，现为 0"),
     (["history", "--db", "{folder}"], "{folder} 是文件夹，不是文件"),
     (["frobnicate"],
-     "没有命令 frobnicate；可用的命令：validate、schema、template、merge、history、baseline、report、changes、tokens、"
-     "serve"),
+     "没有命令 frobnicate；可用的命令：validate、schema、template、merge、history、baseline、report、changes、pack、"
+     "tokens、serve"),
 ])
 def test_the_other_usual_mistakes(run, places, args, message):
     folder = str(places["folder"])

@@ -67,7 +67,7 @@ def test_a_huge_sequence_number_does_not_stop_the_merge(tmp_path, monkeypatch, c
         ("value.out_of_range", "乌海市.xlsx", "A5")]
     assert snapshot.rows["seq"].isna().sum() == 1
     flagged = openpyxl.load_workbook(out)["待核实"]
-    assert flagged.cell(2, 1).value == "乌海市.xlsx" and flagged.cell(2, 4).value == "10000000000000000000"
+    assert flagged.cell(2, 2).value == "乌海市.xlsx" and flagged.cell(2, 5).value == "10000000000000000000"
 
 
 # --- a file name that is not UTF-8 ------------------------------------------------------------
@@ -92,11 +92,12 @@ def test_a_gbk_file_name_is_shown_escaped_and_the_file_is_merged(tmp_path, monke
                              "--format", "json")
     assert code == 1 and err == ""
     files = {f["file"]: f for f in json.loads(text)["files"]}
-    assert files[name] | {"errors": 0} == {"file": name, "city": "乌海市", "rows": 2, "errors": 0, "warnings": 0,
-                                           "status": "merged", "region_wide": False}
+    assert files[name] | {"errors": 0, "arrived": None} == {
+        "file": name, "city": "乌海市", "rows": 2, "errors": 0, "warnings": 0, "status": "merged", "region_wide": False,
+        "arrived": None, "on_time": None}
     with Store(db) as store:
         assert name in {f["file"] for f in store.load_snapshot(2022, 38).files}
-    assert name in {c.value for c in openpyxl.load_workbook(out)["汇总台账"]["A"]}
+    assert name in {c.value for c in openpyxl.load_workbook(out)["汇总台账"]["B"]}  # 来源文件
 
     code, text, err = run_kq(monkeypatch, capfd, "merge", str(inbox), "--db", str(db), "--out", str(out))
     assert code == 1 and name in text and err == ""
@@ -172,8 +173,8 @@ def test_control_characters_are_shown_escaped_in_the_merged_workbook(tmp_path, m
     code, _, err = run_kq(monkeypatch, capfd, "merge", str(inbox), "--db", str(tmp_path / "kq.db"), "--out", str(out))
     assert code == 1, err
     book = openpyxl.load_workbook(out)
-    name_column = 3 + [f.name for f in fields()].index("right_name")
-    names = [r[name_column - 1].value for r in book["汇总台账"].iter_rows(min_row=2)]
+    name_column = 4 + [f.name for f in fields()].index("right_name")  # after 汇总序号, 来源文件, 来源行
+    names = [r[name_column - 1].value for r in book["汇总台账"].iter_rows(min_row=3)]
     assert "某铁矿" + SHOWN in names
     everything = [c.value for ws in book.worksheets for line in ws.iter_rows() for c in line
                   if isinstance(c.value, str)]

@@ -88,12 +88,14 @@ def test_workbook_layout_is_readable(region, tmp_path, plan):
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == SHEETS
     for ws in book:
-        assert ws.freeze_panes == "A2" and ws["A1"].font.bold
+        header = 2 if ws.title == "汇总台账" else 1  # the merged ledger has its title above
+        assert ws.freeze_panes == f"A{header + 1}" and ws.cell(header, 1).font.bold
         assert ws.column_dimensions["A"].width >= 6
     ledger = book["汇总台账"]
-    headers = [c.value for c in ledger[1]]
-    assert headers[:2] == ["来源文件", "来源行"] and "统一社会信用代码" in headers
-    deadline = ledger.cell(2, headers.index("计划完成时限") + 1)
+    assert ledger["A1"].value == "全区盘活矿业权工作汇总台账（2022年第38周）"
+    headers = [c.value for c in ledger[2]]
+    assert headers[:3] == ["汇总序号", "来源文件", "来源行"] and "统一社会信用代码" in headers
+    deadline = ledger.cell(3, headers.index("计划完成时限") + 1)
     assert deadline.value.date() == date(2022, 12, 31) and deadline.number_format == "yyyy-mm-dd"
     rate = book["盟市统计"].cell(2, 9)
     assert rate.number_format == "0.0%"
@@ -115,7 +117,7 @@ def test_ledger_text_that_looks_like_a_formula_stays_text(tmp_path, plan):
     out = tmp_path / "汇总.xlsx"
     write_merged_workbook(merge_inbox(inbox, plan, 2022, 38), plan, out)
     ws = openpyxl.load_workbook(out)["汇总台账"]
-    cells = {c.value: c.data_type for line in ws.iter_rows(min_row=2) for c in line if isinstance(c.value, str)}
+    cells = {c.value: c.data_type for line in ws.iter_rows(min_row=3) for c in line if isinstance(c.value, str)}
     assert cells["=HYPERLINK(\"http://x\")"] == "s" and cells["-已核实"] == "s"
 
 
@@ -168,7 +170,7 @@ def test_messy_inbox_is_reported_and_every_readable_row_kept(messy, tmp_path, pl
 
     status = {s["盟市"]: s for s in sheet(out, "报送情况") if s["盟市"]}
     assert status["阿拉善盟"]["状态"] == "未报送"
-    assert {s["文件"] for s in sheet(out, "报送情况") if not s["盟市"]} == {"损坏.xlsx", "通讯录.xlsx"}
+    assert {s["电子版"] for s in sheet(out, "报送情况") if not s["盟市"]} == {"损坏.xlsx", "通讯录.xlsx"}
     assert Counter(p["代码"] for p in sheet(out, "问题清单")) == {
         "merge.missing_city": 1, "merge.duplicate_city": 1, "licence.duplicate": 2, "file.unreadable": 1,
         "header.not_found": 1}
@@ -183,16 +185,16 @@ def test_the_report_lists_the_workbooks_submissions(messy, tmp_path, plan):
     with Store(db) as store:
         report = build_report(store, plan, 2022, 38)
 
-    in_report = {"已汇总": "按时报送", "重复报送（各行放入待核实，不计入统计）": "重复报送（不计入）"}
-    expected = [(s["盟市"], s["文件"], s["行数"], s["待核实行数"], s["错误"], s["警告"],
-                 in_report.get(s["状态"], s["状态"]), s["说明"]) for s in sheet(out, "报送情况")]
-    listed = [(s.city, s.file, s.rows, s.flagged, s.errors, s.warnings, s.text.report, s.note)
+    in_report = {"已汇总": "已报送", "重复报送（各行放入待核实，不计入统计）": "重复报送（不计入）"}
+    expected = [(s["盟市"], s["电子版"], s["行数"], s["待核实行数"], s["错误"], s["警告"],
+                 in_report.get(s["状态"], s["状态"]), s["盖章扫描版"], s["说明"]) for s in sheet(out, "报送情况")]
+    listed = [(s.city, s.file, s.rows, s.flagged, s.errors, s.warnings, s.report_text, s.scan_text, s.note)
               for s in report.submissions]
     assert listed == expected
     alxa = [line for line in expected if line[0] == "阿拉善盟"]
     assert [(line[1], line[6]) for line in alxa] == [("阿拉善盟（本周）.xlsx", "已拒收")]
     reasons = {c.city: [r.text for r in c.reasons] for c in report.cities}
-    assert reasons["阿拉善盟"] == [f"台账未能汇总（{alxa[0][7]}）"]
+    assert reasons["阿拉善盟"] == [f"台账未能汇总（{alxa[0][8]}）"]
 
 
 def test_messy_inbox_in_the_terminal(messy, tmp_path):

@@ -99,7 +99,7 @@ def test_every_text_cell_of_the_samples_reaches_the_merged_workbook_as_written(s
     inbox, out = sample_week
     sources = {path.name: {i: line for i, line in enumerate(sheet_rows(path, "台账", header_row=3), start=4)}
                for path in sorted(inbox.glob("*.xlsx"))}
-    merged = sheet_rows(out, "汇总台账")
+    merged = sheet_rows(out, "汇总台账", header_row=2)
     flagged = sheet_rows(out, "待核实")
     assert len(merged) + len(flagged) == sum(line[HEADER["licence_no"]] is not None
                                              for lines in sources.values() for line in lines.values())
@@ -126,7 +126,8 @@ def test_the_samples_hold_full_width_punctuation_and_the_merged_workbook_adds_no
     source_text = [v for path in inbox.glob("*.xlsx") for line in sheet_rows(path, "台账", header_row=3)
                    for k, v in line.items() if isinstance(v, str) and k in {HEADER[n] for n in FREE_TEXT}]
     assert not ASCII_PUNCTUATION & set("".join(source_text))
-    merged_text = [line[HEADER[n]] for line in sheet_rows(out, "汇总台账") for n in FREE_TEXT if line[HEADER[n]]]
+    merged = sheet_rows(out, "汇总台账", header_row=2)
+    merged_text = [line[HEADER[n]] for line in merged for n in FREE_TEXT if line[HEADER[n]]]
     assert not ASCII_PUNCTUATION & set("".join(merged_text))
     assert "内蒙古地质矿产（集团）有限责任公司" in merged_text
 
@@ -169,7 +170,7 @@ def test_untidy_text_passes_the_checks_on_its_cleaned_form(check):
 
 
 def test_untidy_text_reaches_the_merged_ledger_and_待核实_as_written(untidy_week):
-    merged, = sheet_rows(untidy_week["workbook"], "汇总台账")
+    merged, = sheet_rows(untidy_week["workbook"], "汇总台账", header_row=2)
     flagged, = sheet_rows(untidy_week["workbook"], "待核实")
     for line in (merged, flagged):
         assert [line[HEADER[n]] for n in ("right_name", "holder", "measures", "progress", "contact", "phone")] == \

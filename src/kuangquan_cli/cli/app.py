@@ -15,6 +15,7 @@ from kuangquan_cli.cli.commands.baseline import baseline
 from kuangquan_cli.cli.commands.changes import changes
 from kuangquan_cli.cli.commands.history import history
 from kuangquan_cli.cli.commands.merge import merge
+from kuangquan_cli.cli.commands.pack import pack
 from kuangquan_cli.cli.commands.report import report
 from kuangquan_cli.cli.commands.samples import samples
 from kuangquan_cli.cli.commands.schema import schema
@@ -47,6 +48,7 @@ cli.add_command(history)
 cli.add_command(baseline)
 cli.add_command(report)
 cli.add_command(changes)
+cli.add_command(pack)
 cli.add_command(tokens)
 cli.add_command(serve)
 

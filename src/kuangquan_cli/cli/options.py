@@ -7,7 +7,7 @@ import os
 import re
 import stat
 import sys
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import click
@@ -265,6 +265,16 @@ def as_of_date(plan_year: int, week: int | None, year: int | None) -> date:
     from kuangquan_cli.reference.weeks import week_range
 
     return week_range(year or plan_year, week)[1]
+
+
+def deadline_option(text: str, year: int, week: int) -> datetime:
+    """``--deadline`` as the moment it names in the week (a weekday is that week's)."""
+    from kuangquan_cli.reference.weeks import DEADLINE_FORMS, deadline_in
+
+    try:
+        return deadline_in(text, year, week)
+    except ValueError:
+        raise BadValue(f"--deadline 应写作{DEADLINE_FORMS}，现为 {text}") from None
 
 
 def emit_json(data: dict[str, Any]) -> None:

@@ -6,15 +6,17 @@ Every data row of every readable ledger is kept: rows without errors are merged,
 errors (their own, their file's, or a cross-file problem) are flagged for checking, so
 ``rows_merged + rows_flagged == rows_in`` always holds. Files that cannot be read are rejected
 with their reason and the merge goes on; the office decides what to chase from the result.
+The stamped scans beside the ledgers are listed by 盟市 (``scans``), and each file's arrival is
+set against the week's deadline when there is one.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,16 @@ from kuangquan_cli.merging.changes import (
     rights_of_files,
 )
 from kuangquan_cli.merging.rows import row_record
-from kuangquan_cli.merging.submissions import DUPLICATE, MERGED, REJECTED, Submission, sender, submissions
+from kuangquan_cli.merging.scans import SCAN_FOLDER, Scan, is_scan, modified_time, moment_text, on_time
+from kuangquan_cli.merging.submissions import (
+    DUPLICATE,
+    MERGED,
+    REJECTED,
+    Submission,
+    sender,
+    submissions,
+    without_scan,
+)
 from kuangquan_cli.reading.addresses import column_letter
 from kuangquan_cli.reading.limits import Limits
 from kuangquan_cli.reference.own_files import ANNOTATED_SUFFIX, MERGED_PREFIX
@@ -70,6 +81,9 @@ class SourceFile:
     status: str = MERGED
     content: bytes | None = field(default=None, repr=False)
     """The file's bytes as read, kept for the store (None where they could not be read)."""
+    arrived: datetime | None = None
+    on_time: bool | None = None
+    """Whether the file arrived by the week's deadline; None without a deadline or an arrival."""
 
     @property
     def file(self) -> str:
@@ -104,6 +118,8 @@ class SourceFile:
             "errors": self.result.errors,
             "warnings": self.result.warnings,
             "status": self.status,
+            "arrived": moment_text(self.arrived),
+            "on_time": self.on_time,
         }
         if self.status != MERGED:
             entry["reason"] = self.reason
@@ -163,6 +179,8 @@ class MergeResult(FindingTally):
     baseline: BaselineCheck | None = None
     """The counted rows set against the stored baseline, when one is stored (its findings are
     among ``region_findings``)."""
+    scans: list[Scan] = field(default_factory=list)
+    deadline: datetime | None = None
     changes: LedgerChanges = field(default_factory=lambda: LedgerChanges(None))
     """This week against the week stored before it, right by right (no comparison: none stored)."""
     change_findings: list[Finding] = field(default_factory=list)
@@ -200,8 +218,13 @@ class MergeResult(FindingTally):
         return counts
 
     def submissions(self) -> list[Submission]:
-        """The 报送情况: each 盟市 with the file(s) it sent, or 未报送."""
-        return submissions((s.to_dict() for s in self.sources), self.flagged_by_file())
+        """The 报送情况: each 盟市 with the file(s) and the scan(s) it sent, or 未报送."""
+        return submissions((s.to_dict() for s in self.sources), self.flagged_by_file(),
+                           [scan.to_dict() for scan in self.scans])
+
+    @property
+    def cities_without_scan(self) -> list[str]:
+        return without_scan(scan.city for scan in self.scans)
 
     def to_dict(self) -> dict[str, Any]:
         """The merge JSON (docs/json.md#kq-merge)."""
@@ -225,6 +248,9 @@ class MergeResult(FindingTally):
             "duplicate_licences": [d.to_dict() for d in self.duplicate_licences],
             "reconciliation": [r.to_dict() for r in self.reconciliation],
             "baseline": self.baseline.to_dict() if self.baseline else None,
+            "deadline": moment_text(self.deadline),
+            "scans": [scan.to_dict() for scan in self.scans],
+            "cities_without_scan": self.cities_without_scan,
             "outputs": dict(self.outputs),
         }
 
@@ -255,25 +281,42 @@ def _is_own_output(path: Path, outputs: tuple[Path, ...]) -> bool:
     return name.startswith(MERGED_PREFIX) or name.endswith(ANNOTATED_SUFFIX) or path.resolve() in outputs
 
 
-def list_inbox(directory: Path, outputs: tuple[Path, ...] = ()) -> tuple[list[Path], list[str]]:
-    """The ledger files of a folder, and the names of the other files (ignored).
+@dataclass(frozen=True)
+class Inbox:
+    """A week's folder: its ledgers, its stamped scans, and the names of the other files (ignored)."""
+
+    ledgers: list[Path]
+    scans: list[Path]
+    ignored: list[str]
+
+
+def list_inbox(directory: Path, outputs: tuple[Path, ...] = ()) -> Inbox:
+    """The ledger files and scans of a folder (and of its ``盖章扫描件`` folder), and the names of
+    the other files.
 
     Excel's ``~$`` lock files, kq's own outputs and temporary files are skipped without mention.
     """
     if not directory.is_dir():
         raise KqError(f"不是文件夹：{directory}")
-    ledgers, ignored = [], []
+    inbox = Inbox([], [], [])
     resolved = tuple(p.resolve() for p in outputs)
     for path in sorted(p for p in directory.iterdir() if p.is_file()):
         if path.name.startswith("~$") or is_temporary(path.name) or _is_own_output(path, resolved):
             continue
-        if path.suffix.lower() in LEDGER_SUFFIXES and not path.name.startswith("."):
-            ledgers.append(path)
+        if path.name.startswith("."):
+            inbox.ignored.append(visible(path.name))
+        elif path.suffix.lower() in LEDGER_SUFFIXES:
+            inbox.ledgers.append(path)
+        elif is_scan(path):
+            inbox.scans.append(path)
         else:
-            ignored.append(visible(path.name))
-    if not ledgers:
+            inbox.ignored.append(visible(path.name))
+    if not inbox.ledgers:
         raise KqError(f"文件夹 {directory} 中没有台账文件（.xlsx、.xlsm、.xls、.csv）")
-    return ledgers, ignored
+    scans = directory / SCAN_FOLDER
+    if scans.is_dir():
+        inbox.scans.extend(sorted(p for p in scans.iterdir() if p.is_file() and is_scan(p)))
+    return inbox
 
 
 def _source(path: Path, plan: Plan, as_of: date, limits: Limits | None) -> SourceFile:
@@ -287,6 +330,7 @@ def _source(path: Path, plan: Plan, as_of: date, limits: Limits | None) -> Sourc
     if not source.readable:
         source.status = REJECTED
     return source
+
 
 
 def _region_order(source: SourceFile) -> tuple[int, str]:
@@ -358,6 +402,7 @@ def _mark_stale(sources: list[SourceFile], year: int, week: int) -> None:
 def merge_inbox(
     directory: str | Path, plan: Plan, year: int, week: int, outputs: tuple[Path, ...] = (),
     limits: Limits | None = None, baseline: Baseline | None = None, previous: WeekRights | None = None,
+    deadline: datetime | None = None, arrival: Callable[[Path], datetime | None] = modified_time,
 ) -> MergeResult:
     """Read, check and merge every ledger in ``directory`` for ISO week ``week`` of ``year``.
 
@@ -366,11 +411,17 @@ def merge_inbox(
     With a ``baseline`` the counted rows are set against it, each 盟市 that sent against its own
     part (docs/reconciliation.md#底数清单).
     ``previous``: the rights of the week stored before, to compare with right by right.
+    Each file's ``arrival`` (its time in the inbox, unless told otherwise) is set against
+    ``deadline``, else the plan's deadline of the week, if known.
     """
     directory = Path(directory)
-    paths, ignored = list_inbox(directory, outputs)
+    inbox = list_inbox(directory, outputs)
     as_of = week_range(year, week)[1]
-    sources = sorted((_source(path, plan, as_of, limits) for path in paths), key=_region_order)
+    deadline = deadline or plan.deadline(year, week)
+    sources = sorted((_source(path, plan, as_of, limits) for path in inbox.ledgers), key=_region_order)
+    for source in sources:
+        source.arrived = arrival(source.result.path)
+        source.on_time = on_time(source.arrived, deadline)
     _mark_stale(sources, year, week)
     duplicate_cities = _set_aside_duplicates(sources)
     counted = [s for s in sources if s.status == MERGED]
@@ -387,8 +438,9 @@ def merge_inbox(
         check = check_against_baseline(baseline, [s.result for s in counted], plan,
                                        checked=[c for c in cities if c not in missing], listed=cities)
         region += check.findings
-    result = MergeResult(year, week, directory, sources, ignored, missing, duplicate_cities, duplicate_licences,
-                         recon, region, check)
+    scans = [Scan.of(path, arrival(path)) for path in inbox.scans]
+    result = MergeResult(year, week, directory, sources, inbox.ignored, missing, duplicate_cities,
+                         duplicate_licences, recon, region, check, scans, deadline)
     if previous is not None:
         result.compare_with(previous, baseline_licences(baseline))
     return result

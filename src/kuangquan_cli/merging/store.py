@@ -218,6 +218,8 @@ class Snapshot:
     files: list[dict[str, Any]]
     findings: list[dict[str, Any]]
     reconciliation: list[dict[str, Any]]
+    source_dir: str = ""
+    """The inbox the week was merged from, as the merge was given it."""
 
     @property
     def label(self) -> str:
@@ -531,8 +533,8 @@ class Store:
 
     def _snapshot(self, year: int, week: int) -> Snapshot:
         snapshot_id = self._snapshot_id(year, week)
-        stored_at, summary = self._conn.execute(
-            "SELECT stored_at, summary FROM snapshot WHERE id = ?", (snapshot_id,)
+        stored_at, summary, source_dir = self._conn.execute(
+            "SELECT stored_at, summary, source_dir FROM snapshot WHERE id = ?", (snapshot_id,)
         ).fetchone()
         return Snapshot(
             year, week, stored_at, json.loads(summary), self._rows(snapshot_id),
@@ -540,7 +542,7 @@ class Store:
                         snapshot_id),
             self._dicts('SELECT code, severity, file, sheet, row, col AS "column", cell, field, value, message'
                         " FROM finding", snapshot_id),
-            self._dicts("SELECT task, reason, plan, ledger, diff FROM reconciliation", snapshot_id),
+            self._dicts("SELECT task, reason, plan, ledger, diff FROM reconciliation", snapshot_id), source_dir,
         )
 
     @_in_words

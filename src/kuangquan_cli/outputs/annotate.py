@@ -4,12 +4,13 @@ The office sends each 盟市 its own workbook back with every problem at the cel
 errors filled red, warnings yellow, the message as an Excel comment, and a first sheet
 ``校验结果`` listing every finding with a link to its cell. The copy keeps the original's
 formatting (openpyxl, not read-only); CSV and .xls inputs, which openpyxl cannot open, are
-rebuilt from the values kq read. The input file is only ever read.
+rebuilt from the values kq read, their columns as wide as their content. The copy prints: the
+ledger sheet on A3 and the list on A4, landscape, one page wide, headers on every page (a
+ledger sheet whose sender set up its printing keeps that). The input file is only ever read.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from collections import Counter, defaultdict
@@ -23,7 +24,16 @@ from kuangquan_cli.checking.findings import Finding
 from kuangquan_cli.checking.validate import FileResult
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.outputs.cells import write_value
-from kuangquan_cli.outputs.styles import HEADER_FILL
+from kuangquan_cli.outputs.styles import (
+    HEADER_FILL,
+    LINE_HEIGHT_PT,
+    PAPER_A3,
+    PAPER_A4,
+    has_print_setup,
+    lines_height,
+    set_up_printing,
+    wrapped_lines,
+)
 from kuangquan_cli.reading.workbook import read_sheets, sniff_kind
 from kuangquan_cli.reference.own_files import ANNOTATION_SHEET, annotated_name
 from kuangquan_cli.reference.tables import field_by_name
@@ -34,10 +44,10 @@ COLUMNS = (
     ("序号", 6), ("单元格", 10), ("字段", 16), ("填写内容", 24), ("问题", 50), ("建议", 36), ("代码", 24), ("级别", 6)
 )
 TABLE_HEADER_ROW = 5
+REBUILT_MAX_WIDTH = 40
 WRAPPED = (4, 5, 6)  # 填写内容, 问题, 建议
 COMMENT_WIDTH_PT = 300
 COMMENT_LINE_WIDTH = 44  # in half-width characters, what a 300 pt comment box holds per line
-LINE_HEIGHT_PT = 15
 
 
 def _header(field: str | None) -> str:
@@ -75,6 +85,7 @@ def annotate(result: FileResult, out_dir: Path | None = None, force: bool = Fals
     book, rebuilt = _open_copy(result.path)
     placed = _mark_cells(book, result)
     _write_summary(book, result, placed, rebuilt)
+    _set_up_ledger_printing(book, result, rebuilt)
     save_workbook_atomically(book, target)
     return target
 
@@ -104,7 +115,30 @@ def _rebuild(path: Path) -> Any:
             for c, value in enumerate(values, start=1):
                 if value != "" and value is not None:
                     write_value(ws.cell(r, c), value)
+        _fit_columns(ws)
     return book
+
+
+def _fit_columns(ws: Any) -> None:
+    """A rebuilt sheet's columns as wide as their widest cell (up to ``REBUILT_MAX_WIDTH``; longer
+    text wraps, its row made tall enough), so that no licence number is cut short."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    widths: dict[int, int] = {}
+    for line in ws.iter_rows():
+        for cell in line:
+            if cell.value is not None:
+                widths[cell.column] = max(widths.get(cell.column, 0), display_width(str(cell.value)))
+    for column, widest in widths.items():
+        ws.column_dimensions[get_column_letter(column)].width = min(widest + 2, REBUILT_MAX_WIDTH)
+    for line in ws.iter_rows():
+        wrapped = [c for c in line if c.value is not None and widths[c.column] + 2 > REBUILT_MAX_WIDTH]
+        for cell in wrapped:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if wrapped:
+            lines = max(wrapped_lines(str(c.value), REBUILT_MAX_WIDTH - 1) for c in wrapped)
+            ws.row_dimensions[line[0].row].height = lines_height(lines)
 
 
 def _sheet_title(name: str) -> str:
@@ -165,15 +199,7 @@ def _mark(cell: Any, found: list[Finding]) -> None:
 
 
 def _comment_height(text: str) -> int:
-    return 20 + (LINE_HEIGHT_PT + 1) * _wrapped_lines(text, COMMENT_LINE_WIDTH)
-
-
-def _wrapped_lines(text: str, width: float) -> int:
-    """How many lines ``text`` takes in a box ``width`` characters wide (a Chinese character is 2).
-
-    Neither openpyxl nor LibreOffice sizes rows to wrapped text on opening, so kq does.
-    """
-    return sum(max(1, math.ceil(display_width(line) / width)) for line in text.splitlines() or [""])
+    return 20 + LINE_HEIGHT_PT * wrapped_lines(text, COMMENT_LINE_WIDTH)
 
 
 # --- the 校验结果 sheet ---------------------------------------------------------------------
@@ -203,10 +229,15 @@ def _write_summary(book: Any, result: FileResult, placed: dict[int, Any], rebuil
         ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[3].height = 32
     _table(ws, _ordered(result, placed))
-    ws.page_setup.orientation = "landscape"  # printed for the meeting: one page wide
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    set_up_printing(ws, PAPER_A4, TABLE_HEADER_ROW)  # printed for the meeting: one page wide
+
+
+def _set_up_ledger_printing(book: Any, result: FileResult, rebuilt: bool) -> None:
+    """The ledger sheet prints on A3 with its header on every page, unless its sender set up
+    its printing (the copy keeps the sender's formatting)."""
+    ws = book[_sheet_title(result.sheet)] if result.sheet else None
+    if ws is not None and (rebuilt or not has_print_setup(ws)):
+        set_up_printing(ws, PAPER_A3, result.header_row)
 
 
 def _overview(result: FileResult) -> str:
@@ -273,5 +304,5 @@ def _table_row(ws: Any, r: int, number: int, finding: Finding, cell: Any | None)
     ws.cell(r, 8, SEVERITY_TEXT[finding.severity]).fill = PatternFill("solid", fgColor=FILL[finding.severity])
     for col in range(1, len(COLUMNS) + 1):
         ws.cell(r, col).alignment = Alignment(wrap_text=col in WRAPPED, vertical="top")
-    lines = max(_wrapped_lines(str(ws.cell(r, col).value or ""), COLUMNS[col - 1][1]) for col in WRAPPED)
-    ws.row_dimensions[r].height = LINE_HEIGHT_PT * lines
+    lines = max(wrapped_lines(str(ws.cell(r, col).value or ""), COLUMNS[col - 1][1]) for col in WRAPPED)
+    ws.row_dimensions[r].height = lines_height(lines)

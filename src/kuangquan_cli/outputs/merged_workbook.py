@@ -1,20 +1,17 @@
-"""Writing the merged workbook (汇总台账_2022-W38.xlsx) the office opens in Excel/WPS.
+"""Writing the merged workbook (汇总台账_2022-W38.xlsx) the office opens in Excel/WPS and prints.
 
 Nine sheets: the merged ledger, the rows to check with their problems, the reconciliation by
 task and reason, progress per 盟市, the pending procedures per department, the state-owned
 enterprises' rights, every finding, who sent what, and what changed since the week stored before,
 right by right; once a baseline is stored, a tenth after the reconciliation: the check against
 it. Every data row of every readable ledger is in one of the first two sheets with its source
-file and row. Ledger text goes through ``text.visible`` and is written as a string, so nothing a
-盟市 typed becomes a formula.
+file and row, numbered through (汇总序号) beside the 序号 its 盟市 gave it. The sheets are
+written and set up for printing by ``outputs.sheets``; the two ledger sheets print on A3, the
+merged ledger under its title.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,138 +32,14 @@ from kuangquan_cli.merging.summary_tables import (
     soe_headers,
     soe_table,
 )
-from kuangquan_cli.outputs.cells import looks_like_formula
-from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL
-from kuangquan_cli.reference.own_files import DERIVED_TASK_HEADER, PROBLEMS_HEADER, SOURCE_HEADERS
+from kuangquan_cli.outputs.sheets import A3, StackedSheet, Table, tables_workbook
+from kuangquan_cli.reference.own_files import DERIVED_TASK_HEADER, MERGED_SEQ_HEADER, PROBLEMS_HEADER, SOURCE_HEADERS
 from kuangquan_cli.reference.plan import Plan
 from kuangquan_cli.reference.tables import field_by_name, fields
 from kuangquan_cli.reference.vocabulary import CANNOT_RESUME
-from kuangquan_cli.text import display_width, visible
 
 if TYPE_CHECKING:
     import pandas as pd
-    from xlsxwriter.format import Format
-    from xlsxwriter.workbook import Workbook
-    from xlsxwriter.worksheet import Worksheet
-
-_PERCENT_FORMAT = "0.0%"
-_MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 6, 60, 300
-#: Text is written with ``write_string`` only; should a generic ``write`` ever be used, these still
-#: keep XlsxWriter from turning ledger text into a formula, a link or a number. ``constant_memory``:
-#: each row goes to a temporary file as soon as the next one starts, so a region's 300,000 rows
-#: cost one row's memory (kept in memory, XlsxWriter's cells were half of a merge's peak); the
-#: price is text stored in each cell rather than in one shared table (a somewhat larger file).
-_WORKBOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                     "strings_to_numbers": False}
-
-
-@dataclass
-class Table:
-    """One sheet's content: headers, rows of values, and which columns hold percentages."""
-
-    title: str
-    headers: Sequence[str]
-    rows: list[list[Any]]
-    percent: frozenset[str] = frozenset()
-
-
-@dataclass
-class StackedSheet:
-    """A sheet of several tables one below the other, each under its caption; the last one
-    (the longest) gets the auto-filter."""
-
-    title: str
-    blocks: list[tuple[str, Table]]
-
-
-def _display_width(value: Any) -> int:
-    if isinstance(value, date):
-        return 10
-    return 0 if value is None else display_width(str(value))
-
-
-def _widths(table: Table) -> list[float]:
-    widths: list[float] = []
-    for index, header in enumerate(table.headers):
-        sample = [row[index] for row in table.rows[:_WIDTH_SAMPLE]]
-        widest = max([_display_width(header), *map(_display_width, sample)])
-        widths.append(min(max(widest + 2, _MIN_WIDTH), _MAX_WIDTH))
-    return widths
-
-
-@dataclass(frozen=True)
-class Formats:
-    """The workbook's cell formats, made once: XlsxWriter wants each registered with the book."""
-
-    header: Format
-    date: Format
-    percent: Format
-    quoted: Format
-    caption: Format
-
-    @classmethod
-    def of(cls, book: Workbook) -> Formats:
-        return cls(
-            header=book.add_format({"bold": True, "pattern": 1, "bg_color": f"#{HEADER_FILL}", "text_wrap": True,
-                                    "valign": "vcenter"}),
-            date=book.add_format({"num_format": DATE_FORMAT}),
-            percent=book.add_format({"num_format": _PERCENT_FORMAT}),
-            quoted=book.add_format({"quote_prefix": True}),
-            caption=book.add_format({"bold": True}),
-        )
-
-
-def _write_sheet(book: Workbook, formats: Formats, table: Table) -> None:
-    """A sheet with a bold frozen header row, an auto-filter, fitted widths and cell formats."""
-    ws = book.add_worksheet(table.title)
-    for index, width in enumerate(_widths(table)):
-        ws.set_column(index, index, width)
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, len(table.rows), len(table.headers) - 1)
-    for col, header in enumerate(table.headers):
-        ws.write_string(0, col, header, formats.header)
-    percent = {col for col, header in enumerate(table.headers) if header in table.percent}
-    for row, values in enumerate(table.rows, start=1):
-        for col, value in enumerate(values):
-            if value is not None:
-                _write_cell(ws, formats, row, col, value, col in percent)
-
-
-def _write_stacked(book: Workbook, formats: Formats, sheet: StackedSheet) -> None:
-    """The tables of ``sheet`` one below the other, a blank row between them; widths fit them all."""
-    ws = book.add_worksheet(sheet.title)
-    widths: dict[int, float] = {}
-    for _, table in sheet.blocks:
-        for index, width in enumerate(_widths(table)):
-            widths[index] = max(widths.get(index, 0), width)
-    for index, width in widths.items():
-        ws.set_column(index, index, width)
-    row = 0
-    for number, (caption, table) in enumerate(sheet.blocks):
-        ws.write_string(row, 0, caption, formats.caption)
-        header_row = row + 1
-        for col, header in enumerate(table.headers):
-            ws.write_string(header_row, col, header, formats.header)
-        for offset, values in enumerate(table.rows, start=1):
-            for col, value in enumerate(values):
-                if value is not None:
-                    _write_cell(ws, formats, header_row + offset, col, value, False)
-        if number == len(sheet.blocks) - 1:
-            ws.autofilter(header_row, 0, header_row + len(table.rows), len(table.headers) - 1)
-        row = header_row + len(table.rows) + 2
-
-
-def _write_cell(ws: Worksheet, formats: Formats, row: int, col: int, value: Any, is_percent: bool) -> None:
-    """Text always as a string (never a formula, whatever it starts with), dates and percentages
-    with their number formats, other values as numbers."""
-    if isinstance(value, str):
-        text = visible(value)
-        ws.write_string(row, col, text, formats.quoted if looks_like_formula(text) else None)
-    elif isinstance(value, date):
-        ws.write_datetime(row, col, value, formats.date)
-    else:
-        ws.write_number(row, col, value, formats.percent if is_percent else None)
-
 
 def _cell_value(name: str, value: Any, plan: Plan) -> Any:
     if name == "task" and value is not None:
@@ -212,15 +85,19 @@ def _ledger_line(
 
 
 def _ledger_table(
-    title: str, rows: list[tuple[MergedRow, dict[str, Any]]], plan: Plan, with_problems: bool
+    title: str, rows: list[tuple[MergedRow, dict[str, Any]]], plan: Plan, with_problems: bool,
+    caption: str | None = None,
 ) -> Table:
-    """A sheet of merged rows, each given with its ``to_record`` dict (made once for the frame too)."""
+    """A sheet of merged rows, each given with its ``to_record`` dict (made once for the frame too),
+    numbered through: the 序号 each 盟市 gave its rows starts again at 1 in every file."""
     names = [f.name for f in fields()]
     headers = [f.header for f in fields()]
     if with_problems:
         headers.insert(names.index("task") + 1, DERIVED_TASK_HEADER)
-    headers = [*SOURCE_HEADERS, *([PROBLEMS_HEADER] if with_problems else []), *headers]
-    return Table(title, headers, [_ledger_line(row, record, names, plan, with_problems) for row, record in rows])
+    headers = [MERGED_SEQ_HEADER, *SOURCE_HEADERS, *([PROBLEMS_HEADER] if with_problems else []), *headers]
+    lines = [[number, *_ledger_line(row, record, names, plan, with_problems)]
+             for number, (row, record) in enumerate(rows, start=1)]
+    return Table(title, headers, lines, caption=caption, paper=A3)
 
 
 def _frame_table(title: str, frame: pd.DataFrame, headers: dict[str, str], percent: frozenset[str] = frozenset()
@@ -230,6 +107,18 @@ def _frame_table(title: str, frame: pd.DataFrame, headers: dict[str, str], perce
 
     rows = [[None if pd.isna(v) else v for v in line] for line in frame.itertuples(index=False)]
     return Table(title, [headers[key] for key in frame.columns], rows, frozenset(headers[key] for key in percent))
+
+
+def department_sheet(frame: pd.DataFrame, plan: Plan, department: str | None = None, caption: str | None = None
+                     ) -> Table:
+    """部门手续清单 of merged rows (a fresh merge's or a stored week's): every pending procedure
+    under its department, or one department's part of it (``kq pack`` sends each its own)."""
+    table = department_table(frame, plan)
+    if department is not None:
+        table = table[table["department"] == department]
+    sheet = _frame_table("部门手续清单", table, department_headers())
+    sheet.caption = caption
+    return sheet
 
 
 def _findings_table(result: MergeResult) -> Table:
@@ -244,10 +133,13 @@ def _findings_table(result: MergeResult) -> Table:
 
 
 def _submissions_table(result: MergeResult) -> Table:
-    """报送情况: each 盟市 in order with the file(s) it sent, or 未报送; unknown files last."""
-    headers = ["盟市", "文件", "行数", "待核实行数", "错误", "警告", "状态", "说明"]
+    """报送情况: each 盟市 in order with the file(s) it sent (电子版), or 未报送, and its stamped
+    scan(s) (盖章扫描版); unknown files and scans last."""
+    headers = ["盟市", "电子版", "行数", "待核实行数", "错误", "警告", "状态", "到达时间", "按时报送", "盖章扫描版",
+               "说明"]
     rows: list[list[Any]] = [
-        [s.city, s.file, s.rows, s.flagged, s.errors, s.warnings, s.text.merge, s.note]
+        [s.city, s.file, s.rows, s.flagged, s.errors, s.warnings, s.text.merge, s.arrival_text, s.on_time_text,
+         s.scan_text, s.note]
         for s in result.submissions()
     ]
     return Table("报送情况", headers, rows)
@@ -328,6 +220,11 @@ def baseline_sheet(check: BaselineCheck, plan: Plan) -> StackedSheet:
     ])
 
 
+def merged_title(result: MergeResult) -> str:
+    """全区盘活矿业权工作汇总台账（2022年第38周）: the merged ledger's title, atop every printed page."""
+    return f"全区盘活矿业权工作汇总台账（{result.year}年第{result.week}周）"
+
+
 def merged_tables(result: MergeResult, plan: Plan) -> list[Table | StackedSheet]:
     """The sheets of the merged workbook, in order (底数核对 only when a baseline is stored)."""
     rows = result.rows
@@ -336,12 +233,12 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table | StackedSheet]
     merged = [(row, record) for row, record in zip(rows, records, strict=True) if not record["flagged"]]
     flagged = [(row, record) for row, record in zip(rows, records, strict=True) if record["flagged"]]
     return [
-        _ledger_table("汇总台账", merged, plan, with_problems=False),
+        _ledger_table("汇总台账", merged, plan, with_problems=False, caption=merged_title(result)),
         _ledger_table("待核实", flagged, plan, with_problems=True),
         _frame_table("分类统计", category_table(frame, plan), CATEGORY_HEADERS),
         *([baseline_sheet(result.baseline, plan)] if result.baseline else []),
         _frame_table("盟市统计", city_table(frame, plan), city_headers(), frozenset({"rate"})),
-        _frame_table("部门手续清单", department_table(frame, plan), department_headers()),
+        department_sheet(frame, plan),
         _frame_table("国有企业", soe_table(frame, plan), soe_headers()),
         _findings_table(result),
         _submissions_table(result),
@@ -350,24 +247,8 @@ def merged_tables(result: MergeResult, plan: Plan) -> list[Table | StackedSheet]
 
 
 def merged_workbook(result: MergeResult, plan: Plan) -> bytes:
-    """The merged workbook's file content.
-
-    XlsxWriter (a region's hundred thousand cells in a quarter of the time openpyxl took) packs
-    it into memory, so the only file operation is the caller's: with ``atomic_write``, whose
-    message says why a write failed (XlsxWriter's own error would hide the cause).
-    """
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, _WORKBOOK_OPTIONS)
-    formats = Formats.of(book)
-    for sheet in merged_tables(result, plan):
-        if isinstance(sheet, StackedSheet):
-            _write_stacked(book, formats, sheet)
-        else:
-            _write_sheet(book, formats, sheet)
-    book.close()
-    return buffer.getvalue()
+    """The merged workbook's file content (written by the caller, with ``atomic_write``)."""
+    return tables_workbook(merged_tables(result, plan), merged_title(result))
 
 
 def write_merged_workbook(result: MergeResult, plan: Plan, path: Path) -> None:

@@ -14,7 +14,15 @@ from typing import Any
 
 from kuangquan_cli.atomic import refuse_overwrite, save_workbook_atomically
 from kuangquan_cli.errors import KqError
-from kuangquan_cli.outputs.styles import DATE_FORMAT, HEADER_FILL
+from kuangquan_cli.outputs.styles import (
+    DATE_FORMAT,
+    HEADER_FILL,
+    PAPER_A3,
+    PAPER_A4,
+    lines_height,
+    set_up_printing,
+    wrapped_lines,
+)
 from kuangquan_cli.reading.addresses import column_letter
 from kuangquan_cli.reference.plan import Plan, PlanTask
 from kuangquan_cli.reference.tables import Field, divisions, enumerations, field_by_name, fields
@@ -168,12 +176,7 @@ def _formats(ws: Any) -> None:
 
 
 def _page_setup(ws: Any) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A3
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    set_up_printing(ws, PAPER_A3, HEADER_ROW)
 
 
 # --- drop-down lists --------------------------------------------------------------------------
@@ -302,13 +305,20 @@ def _stat_heading(ws: Any, city: str | None) -> None:
     ))
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(STATS_COLUMNS))
     ws.cell(2, 1).alignment = Alignment(wrap_text=True, vertical="top")
-    ws.row_dimensions[2].height = 45
+    _fit_height(ws, 2, sum(width for _, width in STATS_COLUMNS))
     for col, (title, width) in enumerate(STATS_COLUMNS, start=1):
         head = ws.cell(STATS_FIRST_ROW - 1, col, title)
         head.font = Font(bold=True)
         head.fill = PatternFill("solid", fgColor=HEADER_FILL)
         ws.column_dimensions[column_letter(col - 1)].width = width
     ws.freeze_panes = ws.cell(STATS_FIRST_ROW, 1)
+    set_up_printing(ws, PAPER_A4, STATS_FIRST_ROW - 1)
+    ws.page_setup.fitToHeight = 1  # a page: the note and the table whole
+
+
+def _fit_height(ws: Any, row: int, width: float) -> None:
+    """Make ``row`` as tall as the wrapped text of its first cell, ``width`` characters wide."""
+    ws.row_dimensions[row].height = lines_height(wrapped_lines(str(ws.cell(row, 1).value), width - 1))
 
 
 def _stat_totals(ws: Any, row: int, total_rows: list[int], plan_total: int) -> None:
@@ -320,7 +330,9 @@ def _stat_totals(ws: Any, row: int, total_rows: list[int], plan_total: int) -> N
     ws.cell(row, 4, "=" + "+".join(f"D{r}" for r in total_rows))
     ws.cell(row, 5, plan_total)
     ws.cell(row + 1, 1, "已填许可证号的行数（与合计不同，说明有的行矿业权类型、矿种类别或勘查程度未填）")
-    ws.cell(row + 1, 1).alignment = Alignment(wrap_text=True)
+    ws.merge_cells(start_row=row + 1, start_column=1, end_row=row + 1, end_column=2)
+    ws.cell(row + 1, 1).alignment = Alignment(wrap_text=True, vertical="top")
+    _fit_height(ws, row + 1, STATS_COLUMNS[0][1] + STATS_COLUMNS[1][1])
     ws.cell(row + 1, 3, f"=COUNTA({data_range('licence_no')})")
 
 

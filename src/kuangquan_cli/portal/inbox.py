@@ -22,11 +22,12 @@ from pathlib import Path
 
 from kuangquan_cli.atomic import atomic_write
 from kuangquan_cli.merging.merge import LEDGER_SUFFIXES
+from kuangquan_cli.merging.scans import SCAN_FOLDER
 from kuangquan_cli.reference.own_files import annotated_name
 from kuangquan_cli.reference.weeks import week_label
 
 VERSIONS = "各版本"
-SCANS = "盖章扫描件"
+SCANS = SCAN_FOLDER
 OUTPUTS = "汇总"
 _INCOMING = ".incoming"  # hidden: uploads being checked, removed once answered
 #: What a stamped scan may be, known by its first bytes.

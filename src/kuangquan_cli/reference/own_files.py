@@ -9,12 +9,14 @@ ANNOTATED_SUFFIX = ".校验.xlsx"
 
 #: The sheet an annotated copy starts with: the list of findings, not a ledger.
 ANNOTATION_SHEET = "校验结果"
-#: The columns the merged workbook adds to the ledger's: where each row came from, and on the
-#: 待核实 sheet its problems and, beside the task as submitted, the task kq derived.
+#: The columns the merged workbook adds to the ledger's: a number running through the sheet (the
+#: 序号 each 盟市 wrote is kept in its own column), where each row came from, and on the 待核实
+#: sheet its problems and, beside the task as submitted, the task kq derived.
+MERGED_SEQ_HEADER = "汇总序号"
 SOURCE_HEADERS = ("来源文件", "来源行")
 PROBLEMS_HEADER = "问题"
 DERIVED_TASK_HEADER = "推出的任务类别"
-OWN_COLUMNS = frozenset({*SOURCE_HEADERS, PROBLEMS_HEADER, DERIVED_TASK_HEADER})
+OWN_COLUMNS = frozenset({MERGED_SEQ_HEADER, *SOURCE_HEADERS, PROBLEMS_HEADER, DERIVED_TASK_HEADER})
 
 
 def merged_workbook_name(label: str) -> str:

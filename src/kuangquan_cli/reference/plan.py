@@ -11,7 +11,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from kuangquan_cli.errors import KqError
 from kuangquan_cli.reference.resources import schema_file
 from kuangquan_cli.reference.vocabulary import COAL, EXPLORATION, MINING, NON_COAL, TASK_LABELS
+from kuangquan_cli.reference.weeks import deadline_in, is_weekly
 
 
 @dataclass
@@ -62,6 +63,8 @@ class Plan:
     supported_soes: list[str] = field(default_factory=list)
     """State-owned enterprises the plan names for support (内蒙古能源集团): a right whose holder's
     name contains one is that enterprise's (its subsidiaries are named after it)."""
+    weekly_deadline: str = ""
+    """When each week's ledgers are due, such as ``周五 17:00``; empty when the plan sets none."""
 
     @cached_property
     def _by_number(self) -> dict[int, PlanTask]:
@@ -69,6 +72,10 @@ class Plan:
 
     def task(self, number: int) -> PlanTask:
         return self._by_number[number]
+
+    def deadline(self, year: int, week: int) -> datetime | None:
+        """The moment ISO week ``week``'s ledgers are due, where the plan sets a weekly deadline."""
+        return deadline_in(self.weekly_deadline, year, week) if self.weekly_deadline else None
 
     def derive_task(self, right_type: str, mineral_class: str, stage_ok: bool | None) -> PlanTask | None:
         """The task a right belongs to (docs/ledger.md#任务类别); None where it cannot be told."""
@@ -176,6 +183,8 @@ def _load(path: Path) -> Plan:
     try:
         with path.open("rb") as handle:
             plan = _checked(Plan, tomllib.load(handle), "")
+            if plan.weekly_deadline and not is_weekly(plan.weekly_deadline):
+                raise _Malformed(f"weekly_deadline 应写作星期与时刻，如「周五 17:00」，现为 {plan.weekly_deadline!r}")
     except OSError as exc:
         raise KqError(f"方案文件无法读取：{path}（{exc.strerror}）") from exc
     except (tomllib.TOMLDecodeError, _Malformed) as exc:

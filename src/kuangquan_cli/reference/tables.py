@@ -248,6 +248,11 @@ class Procedure:
         return self.coal_dept if mineral_class == COAL else self.noncoal_dept
 
 
+def member_departments() -> list[str]:
+    """The member departments that handle procedures, in the order the procedure table names them."""
+    return list(dict.fromkeys(d for proc in procedures().values() for d in (proc.coal_dept, proc.noncoal_dept) if d))
+
+
 @cache
 def procedures() -> dict[str, Procedure]:
     return {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from kuangquan_cli.merging.changes import KIND_TEXT, baseline_licences
@@ -36,7 +36,7 @@ from kuangquan_cli.merging.summary_tables import (
     task_lines,
 )
 from kuangquan_cli.reference.plan import Plan
-from kuangquan_cli.reference.tables import divisions, procedures
+from kuangquan_cli.reference.tables import divisions, member_departments
 from kuangquan_cli.reference.vocabulary import CANNOT_RESUME, COAL, DONE, IN_PROGRESS, NON_COAL, NOT_STARTED
 from kuangquan_cli.reference.weeks import week_range
 from kuangquan_cli.report.comparison import WeekOverWeek, city_of
@@ -151,6 +151,9 @@ def _submission_reason(sent: list[Submission]) -> LagReason | None:
     if errors:
         flagged = sum(s.flagged for s in counted)
         return LagReason("invalid", f"台账未通过校验：{errors} 个错误，{flagged} 行待核实")
+    late = [s for s in counted if s.on_time is False]
+    if late:
+        return LagReason("late", f"台账逾期报送（{late[0].arrival_text} 收到）")
     return None
 
 
@@ -218,8 +221,7 @@ def _cities(table: pd.DataFrame, comparison: WeekOverWeek | None, facts: _CityFa
 
 def _department_order() -> list[str]:
     """Departments in the order the procedure table names them, then the undetermined one."""
-    named = (d for proc in procedures().values() for d in (proc.coal_dept, proc.noncoal_dept) if d)
-    return [*dict.fromkeys(named), UNKNOWN_DEPARTMENT]
+    return [*member_departments(), UNKNOWN_DEPARTMENT]
 
 
 def _mineral_classes(frame: pd.DataFrame, table: pd.DataFrame) -> list[Any]:
@@ -412,7 +414,7 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
         overdue_by_city[item.city] += 1
     region: Any = region_line(table)  # one row of 盟市统计 (a Series)
     region_rate = line_rate(region)
-    sent = submissions(current.files, flagged_by_file(current.rows))
+    sent = submissions(current.summary["files"], flagged_by_file(current.rows), current.summary.get("scans"))
     stale = _stale_files(current)
     stale_by_city: dict[str, list[StaleFile]] = defaultdict(list)
     for stale_file in stale:
@@ -440,4 +442,5 @@ def assemble(current: Snapshot, previous: Snapshot | None, plan: Plan, trend: It
         stats=_stats(table, plan, cities), task_labels=[t.label for t in plan.tasks], trend=list(trend),
         ledger_changes=ledger_changes, changes_more=changes_more, stale_files=stale, soe=_soe(frame, plan),
         baseline=baseline_note(current.summary),
+        deadline=datetime.fromisoformat(deadline) if (deadline := current.summary.get("deadline")) else None,
     )

@@ -647,11 +647,13 @@ def _submissions(w: Writer) -> None:
     d = w.data
     w.heading("台账报送情况")
     rows = [Row([s.city or "（未识别盟市）", s.file or "—", str(s.rows), str(s.flagged), str(s.errors), str(s.warnings),
-                 s.text.report, s.note or ""]) for s in d.submissions]
+                 s.report_text, s.scan_text, s.note or ""]) for s in d.submissions]
     w.table([Column("盟市"), Column("文件"), *(Column(h, True) for h in ("行数", "待核实行数", "错误", "警告")),
-             Column("报送情况", True), Column("说明")], rows)
+             Column("报送情况", True), Column("盖章扫描版"), Column("说明")], rows)
     if d.stale_files:
         w.paragraph(w.text["stale"])
+    if w.text["scans"]:
+        w.paragraph(w.text["scans"])
     w.note(w.text["submission_note"])
 
 

@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from kuangquan_cli.merging.submissions import Submission
+from kuangquan_cli.merging.submissions import UNMATCHED_SCAN, Submission
 from kuangquan_cli.merging.summary_tables import completion_rate
 from kuangquan_cli.reference.weeks import week_label
 
@@ -294,6 +294,8 @@ class ReportData:
     """Rights beyond those listed in ``ledger_changes`` (see the merged workbook's 台账变动)."""
     stale_files: list[StaleFile] = field(default_factory=list)
     baseline: BaselineNote | None = None
+    deadline: datetime | None = None
+    """When the week's ledgers were due (``kq merge --deadline`` or the plan); None if not set."""
 
     @property
     def label(self) -> str:
@@ -311,6 +313,19 @@ class ReportData:
     @property
     def laggards(self) -> list[CityLine]:
         return [c for c in self.cities if c.reasons]
+
+    @property
+    def without_scan(self) -> list[str] | None:
+        """The 盟市 that sent no stamped scan (盖章扫描版); None where scans were not recorded."""
+        lines = [(s.city, s.scans) for s in self.submissions if s.city is not None and s.status != UNMATCHED_SCAN]
+        if any(scans is None for _, scans in lines):
+            return None
+        return list(dict.fromkeys(city for city, scans in lines if not scans))
+
+    @property
+    def late(self) -> list[str]:
+        """The 盟市 whose counted ledger arrived after the deadline."""
+        return list(dict.fromkeys(s.city for s in self.submissions if s.counted and s.on_time is False and s.city))
 
     @property
     def overdue_more(self) -> int:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from kuangquan_cli.report.formats import cn_date, pct, pp
 from kuangquan_cli.report.model import ReportData
 
-LAG_RULE = ("点名的情形：本周未报送台账、台账未通过校验或报送的是以前某周的台账；与上周相比没有新完成、手续办结或"
-            "由未启动转为推进中的矿业权；有矿业权从台账中消失、由已完成退回或转为不具备条件；完成率不足全区的一半；"
-            "有逾期未完成事项。")
+LAG_RULE = ("点名的情形：本周未报送台账、台账未通过校验、逾期报送或报送的是以前某周的台账；与上周相比没有新完成、"
+            "手续办结或由未启动转为推进中的矿业权；有矿业权从台账中消失、由已完成退回或转为不具备条件；"
+            "完成率不足全区的一半；有逾期未完成事项。")
 TREND_NOTE = "数据库中积累两周以上的汇总后，这里显示全区完成率的逐周变化。"
 RATE_NOTE = "完成率 = 已完成 ÷（矿业权数 − 不具备条件）。"
 TASK_NOTE = "分任务的台账数与方案底数同口径，不含因开采条件限制不具备复产条件的矿山（见总体进展表）。"
@@ -20,8 +20,7 @@ SOE_NOTE = ("国有企业指台账“是否国有企业”填“是”的矿业�
             "逐个矿业权见汇总台账的“国有企业”工作表，待办手续与“部门手续清单”工作表一致。")
 #: Who issues the 通报: the office of the joint conference that runs the programme.
 ISSUER = "自治区盘活矿业权工作厅际联席会议办公室"
-SUBMISSION_NOTE = ("“按时报送”指台账已纳入本周汇总；错误所在单元格见汇总台账的“待核实”“问题清单”工作表，"
-                   "请相关盟市改正后重新报送。")
+CORRECTION_NOTE = "错误所在单元格见汇总台账的“待核实”“问题清单”工作表，请相关盟市改正后重新报送。"
 
 
 def generated(d: ReportData) -> str:
@@ -63,7 +62,7 @@ def comparison(d: ReportData) -> str:
 def laggards(d: ReportData) -> str:
     named = d.laggards
     if not named:
-        return "本周各盟市均有进展，台账均按时报送并通过校验。"
+        return "本周各盟市均有进展，台账均已报送并通过校验。"
     cities = "、".join(c.city for c in named)
     return (f"{cities}共{len(named)}个盟市工作推进不力或台账报送存在问题，予以通报。"
             "请上述盟市抓紧推进，并在下周报送台账时说明情况。")
@@ -81,6 +80,27 @@ def departments(d: ReportData) -> str:
                 "不具备条件的不计），“本周新增”只计两周都在台账中的矿业权") if d.previous else ""
     return (f"按方案手续分工，列出未完成矿业权所缺手续由哪个成员单位办理（每个矿业权的每项手续计一次）{compared}。"
             "逐项清单见汇总台账的“部门手续清单”工作表。")
+
+
+def submission_note(d: ReportData) -> str:
+    """What 按时报送 means this week: arrived by the deadline, when one was set; else no claim."""
+    if d.deadline is None:
+        return f"本周未设报送时限，只记是否报送、不判断是否按时。{CORRECTION_NOTE}"
+    due = f"{cn_date(d.deadline.date())} {d.deadline:%H:%M}"
+    late = f"{'、'.join(d.late)}逾期报送。" if d.late else ""
+    return (f"“按时报送”指台账在报送时限（{due}）前收到，“逾期报送”指此后收到（以台账文件存入收件文件夹的时间为准）。"
+            f"{late}{CORRECTION_NOTE}")
+
+
+def scans(d: ReportData) -> str:
+    """The 盟市 that sent no stamped scan, named (the plan asks for the ledger in both forms)."""
+    missing = d.without_scan
+    if missing is None:
+        return ""
+    if not missing:
+        return "各盟市均已报送加盖公章的台账扫描版。"
+    return (f"按方案要求，台账应同时报送电子版和加盖公章扫描版。{'、'.join(missing)}共{len(missing)}个盟市"
+            "本周未报送盖章扫描版，请尽快补报。")
 
 
 def soe(d: ReportData) -> str:
@@ -117,6 +137,8 @@ def ledger_changes(d: ReportData) -> str:
 
 def stale(d: ReportData) -> str:
     return "".join(f"{s.city or '（未识别盟市）'}报送的 {s.file}：{s.message}。" for s in d.stale_files)
+
+
 #: 盟市 named in the baseline paragraph; the workbook lists every difference.
 BASELINE_CITIES_NAMED = 5
 
@@ -145,7 +167,7 @@ def sentences(d: ReportData) -> dict[str, str]:
     return {
         "overall": overall(d), "comparison": comparison(d), "laggards": laggards(d), "overdue": overdue(d),
         "departments": departments(d), "ledger_changes": ledger_changes(d), "stale": stale(d), "lag_rule": LAG_RULE,
-        "rate_note": RATE_NOTE, "task_note": TASK_NOTE, "stats_note": STATS_NOTE, "submission_note": SUBMISSION_NOTE,
-        "baseline": baseline(d), "soe": soe(d), "soe_note": SOE_NOTE, "trend_note": TREND_NOTE, "issuer": ISSUER,
-        "generated": generated(d),
+        "rate_note": RATE_NOTE, "task_note": TASK_NOTE, "stats_note": STATS_NOTE,
+        "submission_note": submission_note(d), "scans": scans(d), "baseline": baseline(d), "soe": soe(d),
+        "soe_note": SOE_NOTE, "trend_note": TREND_NOTE, "issuer": ISSUER, "generated": generated(d),
     }

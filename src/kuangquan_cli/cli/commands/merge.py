@@ -11,6 +11,7 @@ from kuangquan_cli.cli.options import (
     CONTEXT,
     KqCommand,
     PathType,
+    deadline_option,
     emit_json,
     limits_options,
     plan_option,
@@ -35,13 +36,17 @@ if TYPE_CHECKING:
 @text_or_json_option
 @plan_option
 @click.option("--strict", is_flag=True, help="警告也按错误计（退出码 1）")
+@click.option("--deadline", metavar="时限",
+              help="本周报送时限，如 \"2022-09-23 17:00\" 或 \"周五 17:00\"：文件存入文件夹的时间不晚于它的"
+                   "记为按时报送；默认取方案文件的 weekly_deadline，都没有时不判断是否按时")
 @limits_options
 def merge(directory: Path, week: int | None, year: int | None, out: Path | None, db_path: Path | None, fmt: str,
-          plan_path: Path | None, strict: bool, limits: Limits) -> None:
+          plan_path: Path | None, strict: bool, deadline: str | None, limits: Limits) -> None:
     """汇总一个文件夹中各盟市的台账：校验每个文件，合并为全区一本账，与方案底数核对，
     写出汇总台账工作簿，并把本周快照存入数据库（重复汇总同一周会替换该周快照）。
 
-    周次取 --week，否则取文件夹名（如 2022-W38、第38周），否则为本周。
+    周次取 --week，否则取文件夹名（如 2022-W38、第38周），否则为本周。文件夹中文件名含盟市名称的
+    .pdf/.jpg/.png 是该盟市的盖章扫描版。
     """
     from kuangquan_cli.jobs import merge_and_store
     from kuangquan_cli.merging.merge import resolve_week
@@ -50,7 +55,9 @@ def merge(directory: Path, week: int | None, year: int | None, out: Path | None,
 
     plan = load_plan(plan_path)
     year, week = resolve_week(directory, plan.year, week, year)
-    result = merge_and_store(directory, plan, year, week, out=out, db=resolve_db_path(db_path), limits=limits)
+    due = deadline_option(deadline, year, week) if deadline else None
+    result = merge_and_store(directory, plan, year, week, out=out, db=resolve_db_path(db_path), limits=limits,
+                             deadline=due)
     if fmt == "json":
         emit_json(result.to_dict())
     else:

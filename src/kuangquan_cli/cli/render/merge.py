@@ -42,7 +42,25 @@ def _file_line(source: SourceFile, flagged: int) -> Text:
         text.append(f"——{visible(source.reason or '')}")
     else:
         text.append(f"，{len(r.records)} 行（待核实 {flagged}），错误 {r.errors}，警告 {r.warnings}")
+    if source.on_time is False and source.arrived:
+        text.append(f"；逾期报送（{source.arrived:%m-%d %H:%M} 收到）", style="yellow")
     return text
+
+
+def _scans(console: Console, result: MergeResult) -> None:
+    """The stamped scans by 盟市, those of no 盟市, and the 盟市 that sent none."""
+    matched = [s for s in result.scans if s.city]
+    if matched:
+        console.print(Text(f"盖章扫描版：{'、'.join(f'{s.file}（{s.city}）' for s in matched)}"))
+    for scan in result.scans:
+        if scan.city is None:
+            console.print(Text(f"! {scan.file}：扫描件文件名中没有盟市名称，未能对应盟市", style="yellow"))
+    missing = result.cities_without_scan
+    if missing:
+        console.print(Text(f"未收到盖章扫描版：{'、'.join(missing)}（{len(missing)} 个盟市）", style="yellow"))
+    if result.deadline:
+        console.print(Text(f"报送时限：{result.deadline:%Y-%m-%d %H:%M}（按文件存入文件夹的时间判断是否按时）",
+                           style="dim"))
 
 
 def _cross_file(console: Console, result: MergeResult) -> None:
@@ -67,6 +85,7 @@ def render_merge(console: Console, result: MergeResult, plan: Plan) -> None:
     if result.ignored:
         console.print(Text(f"已忽略非台账文件：{visible('、'.join(result.ignored))}", style="dim"))
     _cross_file(console, result)
+    _scans(console, result)
     render_reconciliation(console, result.reconciliation, plan)
     if result.baseline is not None:
         render_baseline_summary(console, result.baseline, result.missing_cities)
