@@ -146,6 +146,14 @@ def _range_text(low: Any, high: Any, low_open: bool, high_open: bool) -> str:
     return ""
 
 
+def _range_refusal(kind: click.IntRange | click.FloatRange, noun: str, value: Any, param: click.Parameter | None,
+                   ctx: click.Context | None) -> BadValue:
+    """A number outside ``kind``'s range, or no number: ``--week 应为 1–53 之间的整数，现为 99``."""
+    within = _range_text(kind.min, kind.max, kind.min_open, kind.max_open)
+    wanted = f" {within} 之间的{noun}" if "–" in within else f"{within}的{noun}" if within else noun
+    return BadValue(f"{param_name(param)} 应为{wanted}，现为 {value}", ctx, param)
+
+
 class Integer(click.IntRange):
     """An integer, within bounds if given."""
 
@@ -153,9 +161,7 @@ class Integer(click.IntRange):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:
-            within = self._describe_range()
-            wanted = f" {within} 之间的整数" if "–" in within else f"{within}的整数" if within else "整数"
-            raise BadValue(f"{param_name(param)} 应为{wanted}，现为 {value}", ctx, param) from None
+            raise _range_refusal(self, "整数", value, param, ctx) from None
 
     def _describe_range(self) -> str:
         return _range_text(self.min, self.max, self.min_open, self.max_open)
@@ -168,9 +174,7 @@ class Number(click.FloatRange):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:
-            within = self._describe_range()
-            wanted = f"{within}的数" if within else "数"
-            raise BadValue(f"{param_name(param)} 应为{wanted}，现为 {value}", ctx, param) from None
+            raise _range_refusal(self, "数", value, param, ctx) from None
 
     def _describe_range(self) -> str:
         return _range_text(self.min, self.max, self.min_open, self.max_open)
