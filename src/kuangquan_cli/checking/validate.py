@@ -187,7 +187,8 @@ class _FileChecker:
             problems, task = checker.check(values)
             if index in parsed.problems:  # a cell kq cannot read is not blank: rules that took it so are moot
                 unread = parsed.problems[index]
-                problems = unread + [p for p in problems if p.field not in {u.field for u in unread}]
+                moot = {u.field for u in unread}
+                problems = unread + [p for p in problems if p.field not in moot]
             if index in hidden:
                 problems = problems + hidden[index]
             findings = [self.locate(p, number, cells[p.field][index] if p.field in cells else None) for p in problems]
