@@ -31,6 +31,7 @@ from kuangquan_cli.merging.summary_tables import (
     department_table,
     soe_headers,
     soe_table,
+    task_label,
 )
 from kuangquan_cli.outputs.sheets import A3, StackedSheet, Table, tables_workbook
 from kuangquan_cli.reference.own_files import DERIVED_TASK_HEADER, MERGED_SEQ_HEADER, PROBLEMS_HEADER, SOURCE_HEADERS
@@ -172,20 +173,16 @@ DIFFERENCE_TEXT = {MISSING: "台账中没有", OUTSIDE: "不在底数中", DIFFE
 DIFFERENCE_HEADERS = ("盟市", "许可证号", "矿业权名称", "差异", "字段", "底数", "本周", "文件", "行", "说明")
 
 
-def _task_text(task: int | None, plan: Plan) -> str:
-    return plan.task(task).label if task is not None else "未确定"
-
-
 def _right_text(right: BaselineRight | None, plan: Plan) -> str | None:
     """A right's 盟市, task and reason in one cell: ``包头市，（四），缺少手续``."""
     if right is None:
         return None
-    return "，".join([right.city or "盟市不明", _task_text(right.task, plan), right.reason or "原因未填"])
+    return "，".join([right.city or "盟市不明", task_label(right.task, plan), right.reason or "原因未填"])
 
 
 def _field_text(name: str, right: BaselineRight, plan: Plan) -> str | None:
     value = getattr(right, name)
-    return _task_text(value, plan) if name == "task" else value
+    return task_label(value, plan) if name == "task" else value
 
 
 def baseline_sheet(check: BaselineCheck, plan: Plan) -> StackedSheet:
@@ -197,7 +194,7 @@ def baseline_sheet(check: BaselineCheck, plan: Plan) -> StackedSheet:
     caption = (f"底数第 {info.version} 版（{info.created_at.replace('T', ' ')} 存入，取自 {info.source}，"
                f"{info.rights} 个矿业权{note}）")
     counts = Table("", ["盟市", "任务", "底数", "本周", "差额", "说明"], [
-        [c.city, _task_text(c.task, plan) if c.task is not None else CANNOT_RESUME, c.baseline, c.ledger, c.diff,
+        [c.city, task_label(c.task, plan) if c.task is not None else CANNOT_RESUME, c.baseline, c.ledger, c.diff,
          "未报送，未核对" if c.ledger is None else None]
         for c in check.counts
     ])
