@@ -548,3 +548,24 @@ def test_docs_portal_lists_exactly_the_keys_the_api_adds_and_the_status_has(site
     validated = json.loads(invoke("validate", "--format", "json", str(tmp_path / "upload-包头市.xlsx")).stdout)
     assert documented == [{"stored", "version", "compared_with", "changes"}, set(status), set(status["cities"][0])]
     assert set(upload.json()) - set(validated) == documented[0]
+
+
+def test_what_starlette_answers_by_itself_is_said_in_chinese(site, monkeypatch):
+    """An unknown page or method, and a fault nobody foresaw: a Chinese page or API error, never
+    Starlette's English reason phrase or a traceback."""
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("内部故障演示")
+
+    monkeypatch.setattr("kuangquan_cli.portal.service.week_status", broken)
+    with TestClient(create_app(site.settings), raise_server_exceptions=False) as client:
+        unknown = client.get("/没有的页面")
+        method = client.get("/upload")
+        api_method = client.get("/api/upload")
+        client.get(f"/t/{site.tokens['office']}")
+        fault = client.get("/")
+    assert (unknown.status_code, method.status_code, api_method.status_code, fault.status_code) == (404, 405, 405, 500)
+    assert "没有这个页面" in unknown.text and "不支持的请求" in method.text
+    assert api_method.json()["error"] == "不支持的请求"
+    assert "服务器内部错误" in fault.text
+    for answer in (unknown, method, api_method, fault):
+        assert not re.search(r"Not Found|Method Not Allowed|Internal Server Error|Traceback", answer.text)

@@ -29,6 +29,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 from starlette.applications import Starlette
@@ -342,13 +343,22 @@ def _body_too_large(answer: Callable[[Any], Response]) -> Callable[[Request, Exc
     return handler
 
 
+_ERROR_TITLES = {
+    401: "请使用访问链接", 403: "无权访问", 404: "没有这个页面", 405: "不支持的请求", 500: "服务器内部错误",
+}
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
+    """Every error page and API error in Chinese: where Starlette speaks for itself (its English
+    reason phrase, as for an unknown page or method, or an unexpected fault), the Chinese title."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
-    detail = exc.detail if isinstance(exc, HTTPException) else "服务器内部错误"
+    title = _ERROR_TITLES.get(status, "出错了")
+    detail = exc.detail if isinstance(exc, HTTPException) else title
+    if detail == HTTPStatus(status).phrase:
+        detail = title
     if _is_api(request.scope):
         return api_error(status, detail)
-    title = {401: "请使用访问链接", 403: "无权访问", 404: "没有这个页面", 405: "不支持的请求"}.get(status, "出错了")
-    return message_page(status, title, detail if status != 404 or detail != "Not Found" else "没有这个页面")
+    return message_page(status, title, detail)
 
 
 async def _store_error(request: Request, exc: Exception) -> Response:
@@ -392,6 +402,7 @@ def create_app(settings: Settings) -> Starlette:
     ]
     handlers: dict[Any, Any] = {
         HTTPException: _http_error,
+        Exception: _http_error,
         security.BodyTooLarge: _body_too_large(too_large),
         KqError: _store_error,
     }
